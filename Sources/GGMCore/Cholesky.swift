@@ -1,0 +1,149 @@
+import Foundation
+
+/// Errors from numerical linear algebra.
+public enum NumericalError: Error, Equatable, CustomStringConvertible, Sendable {
+    /// The matrix is not (numerically) positive definite: the Cholesky pivot at `index` was `pivot`.
+    case notPositiveDefinite(index: Int, pivot: Double)
+    /// The matrix is not square.
+    case notSquare(rows: Int, columns: Int)
+
+    public var description: String {
+        switch self {
+        case let .notPositiveDefinite(index, pivot):
+            return "matrix is not positive definite (Cholesky pivot \(index) is \(pivot))"
+        case let .notSquare(rows, columns):
+            return "matrix is not square (\(rows)x\(columns))"
+        }
+    }
+}
+
+/// The Cholesky factorization `A = L L^T` of a symmetric positive definite matrix.
+///
+/// Only the lower triangle of `A` is read. Fails with
+/// ``NumericalError/notPositiveDefinite(index:pivot:)`` instead of producing
+/// NaNs when a pivot is not positive.
+///
+/// - Complexity: O(n^3 / 3) to factor, O(n^2) per solve.
+public struct Cholesky: Sendable, Equatable {
+    /// The lower-triangular factor `L` (upper triangle zero).
+    public let lower: Matrix
+
+    public var dimension: Int { lower.rows }
+
+    public init(_ a: Matrix) throws(NumericalError) {
+        guard a.isSquare else { throw .notSquare(rows: a.rows, columns: a.columns) }
+        let n = a.rows
+        var l = Matrix(rows: n, columns: n)
+        var failure: NumericalError?
+        a.elements.withUnsafeBufferPointer { src in
+            l.elements.withUnsafeMutableBufferPointer { dst in
+                for j in 0..<n {
+                    var d = src[j * n + j]
+                    let rowJ = j * n
+                    for k in 0..<j { d -= dst[rowJ + k] * dst[rowJ + k] }
+                    guard d > 0, d.isFinite else {
+                        failure = .notPositiveDefinite(index: j, pivot: d)
+                        return
+                    }
+                    let ljj = d.squareRoot()
+                    dst[rowJ + j] = ljj
+                    let inv = 1 / ljj
+                    for i in (j + 1)..<n {
+                        let rowI = i * n
+                        var s = src[rowI + j]
+                        for k in 0..<j { s -= dst[rowI + k] * dst[rowJ + k] }
+                        dst[rowI + j] = s * inv
+                    }
+                }
+            }
+        }
+        if let failure { throw failure }
+        self.lower = l
+    }
+
+    /// `log det A = 2 sum log L_ii`.
+    public var logDeterminant: Double {
+        var s = 0.0
+        for i in 0..<dimension { s += Foundation.log(lower[i, i]) }
+        return 2 * s
+    }
+
+    /// Solves `L y = b` (forward substitution).
+    public func solveLower(_ b: [Double]) -> [Double] {
+        let n = dimension
+        precondition(b.count == n)
+        var y = b
+        lower.elements.withUnsafeBufferPointer { l in
+            for i in 0..<n {
+                var s = y[i]
+                let row = i * n
+                for k in 0..<i { s -= l[row + k] * y[k] }
+                y[i] = s / l[row + i]
+            }
+        }
+        return y
+    }
+
+    /// Solves `L^T x = y` (back substitution).
+    public func solveUpper(_ y: [Double]) -> [Double] {
+        let n = dimension
+        precondition(y.count == n)
+        var x = y
+        lower.elements.withUnsafeBufferPointer { l in
+            for i in stride(from: n - 1, through: 0, by: -1) {
+                var s = x[i]
+                for k in (i + 1)..<n { s -= l[k * n + i] * x[k] }
+                x[i] = s / l[i * n + i]
+            }
+        }
+        return x
+    }
+
+    /// Solves `A x = b`.
+    public func solve(_ b: [Double]) -> [Double] {
+        solveUpper(solveLower(b))
+    }
+
+    /// `A^{-1}`, symmetric.
+    ///
+    /// - Complexity: O(n^3).
+    public func inverse() -> Matrix {
+        let n = dimension
+        // Invert L (lower triangular), then A^{-1} = L^{-T} L^{-1}.
+        var linv = Matrix(rows: n, columns: n)
+        lower.elements.withUnsafeBufferPointer { l in
+            linv.elements.withUnsafeMutableBufferPointer { m in
+                for j in 0..<n {
+                    m[j * n + j] = 1 / l[j * n + j]
+                    for i in (j + 1)..<n {
+                        var s = 0.0
+                        for k in j..<i { s -= l[i * n + k] * m[k * n + j] }
+                        m[i * n + j] = s / l[i * n + i]
+                    }
+                }
+            }
+        }
+        var inv = Matrix(rows: n, columns: n)
+        linv.elements.withUnsafeBufferPointer { m in
+            inv.elements.withUnsafeMutableBufferPointer { out in
+                for i in 0..<n {
+                    for j in 0...i {
+                        var s = 0.0
+                        for k in i..<n { s += m[k * n + i] * m[k * n + j] }
+                        out[i * n + j] = s
+                        out[j * n + i] = s
+                    }
+                }
+            }
+        }
+        return inv
+    }
+}
+
+extension Matrix {
+    /// The Cholesky factorization of this symmetric positive definite matrix.
+    public func cholesky() throws(NumericalError) -> Cholesky { try Cholesky(self) }
+
+    /// The inverse of this symmetric positive definite matrix.
+    public func inverseSPD() throws(NumericalError) -> Matrix { try Cholesky(self).inverse() }
+}

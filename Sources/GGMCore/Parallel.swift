@@ -1,0 +1,45 @@
+import Dispatch
+
+/// Runs `body(i)` for `i` in `0..<count` across the machine's cores and waits for all.
+///
+/// Work items must be independent (node-wise regressions, Monte Carlo replicates).
+/// Results are written by index, so the outcome does not depend on scheduling.
+public func parallelFor(_ count: Int, _ body: @Sendable (Int) -> Void) {
+    guard count > 0 else { return }
+    if count == 1 { body(0); return }
+    DispatchQueue.concurrentPerform(iterations: count, execute: body)
+}
+
+/// Computes `transform(i)` for `i` in `0..<count` in parallel and returns the results in index order.
+public func parallelMap<T: Sendable>(_ count: Int, _ transform: @Sendable (Int) -> T) -> [T] {
+    let box = ResultBox<T>(count)
+    parallelFor(count) { i in box.set(i, transform(i)) }
+    return box.values()
+}
+
+/// Index-addressed result slots written by parallel workers; each slot is written by exactly one worker.
+final class ResultBox<T>: @unchecked Sendable {
+    private let slots: UnsafeMutablePointer<T?>
+    private let count: Int
+    init(_ n: Int) {
+        count = n
+        slots = .allocate(capacity: n)
+        slots.initialize(repeating: nil, count: n)
+    }
+    deinit {
+        slots.deinitialize(count: count)
+        slots.deallocate()
+    }
+    func set(_ i: Int, _ v: T) { slots[i] = v }
+    func values() -> [T] { (0..<count).map { slots[$0]! } }
+}
+
+/// A mutable buffer shared by parallel workers that write disjoint index ranges.
+public struct SharedMutableBuffer: @unchecked Sendable {
+    public let base: UnsafeMutableBufferPointer<Double>
+    public init(_ base: UnsafeMutableBufferPointer<Double>) { self.base = base }
+    @inlinable public subscript(i: Int) -> Double {
+        get { base[i] }
+        nonmutating set { base[i] = newValue }
+    }
+}

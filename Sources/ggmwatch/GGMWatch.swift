@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct GGMWatch: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ggmwatch",
+        abstract: "Online change-point detection in sparse Gaussian graphical models.",
+        subcommands: []
+    )
+}
