@@ -1,0 +1,67 @@
+import GGMCore
+
+/// The reference network the detectors score new data against: a mean and a sparse precision.
+///
+/// Precomputes everything the per-observation updates need: the CSR precision for
+/// `z = Omega (x - mu)` in O(nnz + p), its diagonal, and `||R||_4^2`.
+public struct ReferenceModel: Codable, Sendable, Equatable {
+    /// Reference mean `mu`.
+    public let mean: [Double]
+    /// Reference precision `Omega` (dense, symmetric).
+    public let precision: Matrix
+    /// `Omega` in CSR form (exact zeros dropped).
+    public let sparsePrecision: SparseMatrix
+    /// `Omega_ss`.
+    public let precisionDiagonal: [Double]
+    /// `||R||_4^2 = sqrt(sum_ij r_ij^4)`, partial correlations including the diagonal.
+    public let rNorm4Squared: Double
+    /// Number of observations the reference was estimated from (0 when given by the user).
+    public let sampleSize: Int
+
+    public enum InvalidReference: Error, CustomStringConvertible, Equatable {
+        case notSymmetric
+        case dimensionMismatch(mean: Int, precision: Int)
+        case nonPositiveDiagonal(node: Int, value: Double)
+        case nonFinite(row: Int, column: Int)
+
+        public var description: String {
+            switch self {
+            case .notSymmetric: return "reference precision is not symmetric"
+            case let .dimensionMismatch(m, p): return "reference mean has \(m) entries but the precision is \(p)x\(p)"
+            case let .nonPositiveDiagonal(node, value): return "reference precision has diagonal entry \(value) at node \(node + 1); it must be positive"
+            case let .nonFinite(r, c): return "reference precision entry (\(r + 1), \(c + 1)) is not finite"
+            }
+        }
+    }
+
+    /// A reference from a precision matrix and mean (zero mean if omitted).
+    public init(precision: Matrix, mean: [Double]? = nil, sampleSize: Int = 0) throws(InvalidReference) {
+        let p = precision.rows
+        guard precision.isSquare else { throw .dimensionMismatch(mean: mean?.count ?? p, precision: p) }
+        let mu = mean ?? [Double](repeating: 0, count: p)
+        guard mu.count == p else { throw .dimensionMismatch(mean: mu.count, precision: p) }
+        for i in 0..<p { for j in 0..<p where !precision[i, j].isFinite { throw .nonFinite(row: i, column: j) } }
+        guard precision.isSymmetric(tolerance: 1e-10 * max(1, precision.elements.map(abs).max() ?? 1)) else { throw .notSymmetric }
+        for i in 0..<p where !(precision[i, i] > 0) { throw .nonPositiveDiagonal(node: i, value: precision[i, i]) }
+        self.mean = mu
+        self.precision = precision
+        self.sparsePrecision = SparseMatrix(precision)
+        self.precisionDiagonal = precision.diagonal
+        self.rNorm4Squared = GlobalStatistic.rNorm4Squared(sparsePrecision)
+        self.sampleSize = sampleSize
+    }
+
+    public var dimension: Int { mean.count }
+
+    /// `z = Omega (x - mu)`.
+    public func whiten(_ x: [Double]) -> [Double] {
+        var centered = x
+        for i in 0..<centered.count { centered[i] -= mean[i] }
+        return sparsePrecision.multiply(centered)
+    }
+
+    /// Partial correlation `r_uv = -Omega_uv / sqrt(Omega_uu Omega_vv)` (the usual sign convention).
+    public func partialCorrelation(_ u: Int, _ v: Int) -> Double {
+        u == v ? 1 : -precision[u, v] / (precisionDiagonal[u] * precisionDiagonal[v]).squareRoot()
+    }
+}

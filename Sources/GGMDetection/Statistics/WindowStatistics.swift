@@ -1,0 +1,393 @@
+import Foundation
+import GGMCore
+
+/// Which statistics a window engine or monitor computes.
+public enum DetectorKind: String, Codable, Sendable, CaseIterable {
+    /// The global KMA statistic only.
+    case global
+    /// The local max-norm statistic only.
+    case local
+    /// Both on the same window and reference.
+    case combined
+
+    public var usesGlobal: Bool { self != .local }
+    public var usesLocal: Bool { self != .global }
+}
+
+/// The largest standardized entries `E_uv` of the local statistic, for reporting.
+public struct EdgeScore: Codable, Sendable, Equatable {
+    public let u: Int
+    public let v: Int
+    public let value: Double
+}
+
+/// Sliding-window sufficient statistics for both detectors, updated one observation at a time.
+///
+/// Keeps the last `w` raw observations and their whitened versions `z = Omega (x - mu)` in ring
+/// buffers, the running sums `sum_r z_{r,s}^2` (global) and, when the local detector is on,
+/// the running sums `sum_r z_{r,u} z_{r,v}` for `u <= v` in packed upper-triangular storage.
+/// Adding an observation adds its terms and subtracts those of the observation leaving.
+///
+/// To keep floating-point drift of the running sums bounded on unbounded streams, the sums are
+/// recomputed exactly from the ring every `max(w, 1024)` observations (amortized O(p) and O(p^2)).
+///
+/// - Complexity: per observation O(nnz(Omega) + p) for the global statistic and O(p^2) for the
+///   local one; memory O(w p) plus O(p^2) when the local statistic is tracked.
+public struct WindowStatistics: Sendable {
+    public let window: Int
+    public let detector: DetectorKind
+    public private(set) var reference: ReferenceModel
+    /// Number of observations currently in the window (at most `window`).
+    public private(set) var count: Int = 0
+
+    private var rawRing: [Double]
+    private var zRing: [Double]
+    private var head: Int = 0
+    private var sumSquares: [Double]
+    private var crossSums: [Double]
+    private var pushesSinceRecompute: Int = 0
+
+    // Derived from the reference and the window length (recomputed, never encoded).
+    private var g1: Double = 0
+    private var g2: Double = 0
+    private var localOffset: [Double] = []
+    private var localScale: [Double] = []
+    private var scratch: [Double]
+    /// Local statistic and its packed argmax at the last push (valid when the window is full).
+    private var lastLocalMax: Double = 0
+    private var lastLocalArgmax: Int = 0
+
+    public init(reference: ReferenceModel, window: Int, detector: DetectorKind) {
+        precondition(window >= 2, "window must hold at least 2 observations")
+        let p = reference.dimension
+        self.window = window
+        self.detector = detector
+        self.reference = reference
+        self.rawRing = [Double](repeating: 0, count: window * p)
+        self.zRing = [Double](repeating: 0, count: window * p)
+        self.sumSquares = [Double](repeating: 0, count: p)
+        self.crossSums = detector.usesLocal ? [Double](repeating: 0, count: p * (p + 1) / 2) : []
+        self.scratch = [Double](repeating: 0, count: p)
+        prepareDerived()
+    }
+
+    public var dimension: Int { reference.dimension }
+    public var isFull: Bool { count == window }
+
+    /// Interval (in observations) at which running sums are recomputed exactly from the ring.
+    public var recomputeInterval: Int { max(window, 1024) }
+
+    private mutating func prepareDerived() {
+        g1 = GlobalStatistic.centering(window: window)
+        g2 = GlobalStatistic.scaling(window: window)
+        guard detector.usesLocal else { return }
+        let p = dimension
+        let w = Double(window)
+        let sqrtW = w.squareRoot()
+        let omega = reference.precision
+        localOffset = [Double](repeating: 0, count: p * (p + 1) / 2)
+        localScale = [Double](repeating: 0, count: p * (p + 1) / 2)
+        var k = 0
+        for u in 0..<p {
+            for v in u..<p {
+                let o = omega[u, v]
+                localOffset[k] = w * o
+                localScale[k] = 1 / (sqrtW * (omega[u, u] * omega[v, v] + o * o).squareRoot())
+                k += 1
+            }
+        }
+    }
+
+    /// Replaces the reference (after a refit): re-whitens the stored window and recomputes the sums.
+    ///
+    /// - Complexity: O(w nnz) plus O(w p^2) when the local statistic is tracked.
+    public mutating func setReference(_ newReference: ReferenceModel) {
+        precondition(newReference.dimension == dimension)
+        reference = newReference
+        prepareDerived()
+        let p = dimension
+        for slot in 0..<window where slotIsOccupied(slot) {
+            let base = slot * p
+            for j in 0..<p { scratch[j] = rawRing[base + j] - reference.mean[j] }
+            scratch.withUnsafeBufferPointer { x in
+                zRing.withUnsafeMutableBufferPointer { z in
+                    reference.sparsePrecision.multiply(x, into: UnsafeMutableBufferPointer(rebasing: z[base..<(base + p)]))
+                }
+            }
+        }
+        recomputeSums()
+    }
+
+    /// Empties the window (after an alarm).
+    public mutating func reset() {
+        count = 0
+        head = 0
+        pushesSinceRecompute = 0
+        for j in sumSquares.indices { sumSquares[j] = 0 }
+        for k in crossSums.indices { crossSums[k] = 0 }
+    }
+
+    private func slotIsOccupied(_ slot: Int) -> Bool {
+        // Occupied slots are the `count` slots before `head` (cyclically).
+        let age = (head - 1 - slot + 2 * window) % window
+        return age < count
+    }
+
+    private mutating func recomputeSums() {
+        let p = dimension
+        for j in 0..<p { sumSquares[j] = 0 }
+        for k in crossSums.indices { crossSums[k] = 0 }
+        for slot in 0..<window where slotIsOccupied(slot) {
+            let base = slot * p
+            for j in 0..<p { sumSquares[j] += zRing[base + j] * zRing[base + j] }
+            if detector.usesLocal {
+                crossSums.withUnsafeMutableBufferPointer { c in
+                    zRing.withUnsafeBufferPointer { z in
+                        var k = 0
+                        for u in 0..<p {
+                            let zu = z[base + u]
+                            for v in u..<p { c[k] += zu * z[base + v]; k += 1 }
+                        }
+                    }
+                }
+            }
+        }
+        pushesSinceRecompute = 0
+        if isFull && detector.usesLocal { (lastLocalMax, lastLocalArgmax) = scanLocalMax() }
+    }
+
+    /// Adds observation `x`; when the window was full, the observation leaving it is copied into
+    /// `evicted` and `true` is returned.
+    ///
+    /// - Complexity: O(nnz + p) for the global sums, O(p^2) for the local ones.
+    @discardableResult
+    public mutating func push(_ x: [Double], evicted: inout [Double]) -> Bool {
+        let p = dimension
+        precondition(x.count == p, "observation has \(x.count) values, expected \(p)")
+        let slot = head
+        let base = slot * p
+        let willEvict = count == window
+        if willEvict {
+            if evicted.count != p { evicted = [Double](repeating: 0, count: p) }
+            for j in 0..<p { evicted[j] = rawRing[base + j] }
+        }
+        // Centered observation in scratch, whitened into the ring slot after saving the old z.
+        for j in 0..<p { scratch[j] = x[j] - reference.mean[j] }
+        let local = detector.usesLocal
+        var oldZ: [Double] = []
+        if willEvict && local { oldZ = Array(zRing[base..<(base + p)]) }
+        sumSquares.withUnsafeMutableBufferPointer { ss in
+            zRing.withUnsafeMutableBufferPointer { z in
+                if willEvict { for j in 0..<p { ss[j] -= z[base + j] * z[base + j] } }
+                scratch.withUnsafeBufferPointer { c in
+                    reference.sparsePrecision.multiply(c, into: UnsafeMutableBufferPointer(rebasing: z[base..<(base + p)]))
+                }
+                for j in 0..<p { ss[j] += z[base + j] * z[base + j] }
+            }
+        }
+        for j in 0..<p { rawRing[base + j] = x[j] }
+        head = (head + 1) % window
+        if !willEvict { count += 1 }
+        pushesSinceRecompute += 1
+
+        if local {
+            updateCross(newBase: base, oldZ: willEvict ? oldZ : nil)
+        }
+        if pushesSinceRecompute >= recomputeInterval { recomputeSums() }
+        return willEvict
+    }
+
+    /// Adds `z_new z_new^T` (and subtracts `z_old z_old^T`) to the packed cross sums; when the
+    /// window is full, tracks `max |E_uv|` in the same pass.
+    private mutating func updateCross(newBase: Int, oldZ: [Double]?) {
+        let p = dimension
+        let full = isFull
+        var best = -1.0
+        var bestIndex = 0
+        crossSums.withUnsafeMutableBufferPointer { c in
+            zRing.withUnsafeBufferPointer { zr in
+                localOffset.withUnsafeBufferPointer { off in
+                    localScale.withUnsafeBufferPointer { sc in
+                        let zn = UnsafeBufferPointer(rebasing: zr[newBase..<(newBase + p)])
+                        var k = 0
+                        if let oldZ {
+                            oldZ.withUnsafeBufferPointer { zo in
+                                for u in 0..<p {
+                                    let a = zn[u]
+                                    let b = zo[u]
+                                    let rowStart = k
+                                    for v in u..<p {
+                                        let idx = rowStart + (v - u)
+                                        let updated = c[idx] + (a * zn[v] - b * zo[v])
+                                        c[idx] = updated
+                                        let e = Swift.abs(updated - off[idx]) * sc[idx]
+                                        if e > best { best = e; bestIndex = idx }
+                                    }
+                                    k += p - u
+                                }
+                            }
+                        } else {
+                            for u in 0..<p {
+                                let a = zn[u]
+                                let rowStart = k
+                                if full {
+                                    for v in u..<p {
+                                        let idx = rowStart + (v - u)
+                                        let updated = c[idx] + a * zn[v]
+                                        c[idx] = updated
+                                        let e = Swift.abs(updated - off[idx]) * sc[idx]
+                                        if e > best { best = e; bestIndex = idx }
+                                    }
+                                } else {
+                                    for v in u..<p { c[rowStart + (v - u)] += a * zn[v] }
+                                }
+                                k += p - u
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if full { lastLocalMax = best; lastLocalArgmax = bestIndex }
+    }
+
+    private func scanLocalMax() -> (Double, Int) {
+        var best = -1.0
+        var bestIndex = 0
+        for k in crossSums.indices {
+            let e = Swift.abs(crossSums[k] - localOffset[k]) * localScale[k]
+            if e > best { best = e; bestIndex = k }
+        }
+        return (best, bestIndex)
+    }
+
+    /// The global statistic `T` of the current (full) window.
+    ///
+    /// - Complexity: O(p).
+    public func globalStatistic() -> Double {
+        precondition(isFull, "the window is not full yet")
+        let w = Double(window)
+        var total = 0.0
+        for s in 0..<dimension {
+            total += GlobalStatistic.contrast(sumSquares[s] / (w * reference.precisionDiagonal[s])) - g1
+        }
+        return total / (g2 * reference.rNorm4Squared)
+    }
+
+    /// Node contributions `f(y_s) - g1(w)` to the global statistic (before scaling).
+    public func nodeContributions() -> [Double] {
+        let w = Double(window)
+        return (0..<dimension).map { s in
+            GlobalStatistic.contrast(sumSquares[s] / (w * reference.precisionDiagonal[s])) - g1
+        }
+    }
+
+    /// The local statistic `M = max_{u <= v} |E_uv|` of the current (full) window.
+    ///
+    /// - Complexity: O(1): maintained during ``push(_:evicted:)``.
+    public func localStatistic() -> Double {
+        precondition(isFull && detector.usesLocal, "the local statistic needs a full window and detector local or combined")
+        return lastLocalMax
+    }
+
+    /// The edge `(u, v)` with the largest `|E_uv|` in the current window.
+    public func localArgmax() -> EdgeScore {
+        let (u, v) = Self.unpack(lastLocalArgmax, dimension: dimension)
+        return EdgeScore(u: u, v: v, value: signedEntry(lastLocalArgmax))
+    }
+
+    private func signedEntry(_ k: Int) -> Double { (crossSums[k] - localOffset[k]) * localScale[k] }
+
+    /// The `count` entries with the largest `|E_uv|` (signed values), strongest first.
+    ///
+    /// - Complexity: O(p^2 log count).
+    public func topEdges(_ count: Int, includeDiagonal: Bool = true) -> [EdgeScore] {
+        guard detector.usesLocal else { return [] }
+        var best: [(Double, Int)] = []
+        for k in crossSums.indices {
+            let a = Swift.abs(crossSums[k] - localOffset[k]) * localScale[k]
+            if best.count < count || a > best[best.count - 1].0 {
+                if !includeDiagonal {
+                    let (u, v) = Self.unpack(k, dimension: dimension)
+                    if u == v { continue }
+                }
+                best.append((a, k))
+                best.sort { $0.0 > $1.0 }
+                if best.count > count { best.removeLast() }
+            }
+        }
+        return best.map { pair in
+            let (u, v) = Self.unpack(pair.1, dimension: dimension)
+            return EdgeScore(u: u, v: v, value: signedEntry(pair.1))
+        }
+    }
+
+    /// Row and column of packed upper-triangular index `k` (row-major, diagonal included).
+    static func unpack(_ k: Int, dimension p: Int) -> (Int, Int) {
+        var u = 0
+        var rowStart = 0
+        while rowStart + (p - u) <= k { rowStart += p - u; u += 1 }
+        return (u, u + (k - rowStart))
+    }
+
+    /// The raw observations in the window, oldest first.
+    public func windowObservations() -> Matrix {
+        let p = dimension
+        var m = Matrix(rows: count, columns: p)
+        for r in 0..<count {
+            let slot = (head - count + r + 2 * window) % window
+            for j in 0..<p { m[r, j] = rawRing[slot * p + j] }
+        }
+        return m
+    }
+}
+
+extension WindowStatistics: Codable {
+    private enum CodingKeys: String, CodingKey {
+        case window, detector, reference, count, head, rawRing, zRing, sumSquares, crossSums
+        case pushesSinceRecompute, lastLocalMax, lastLocalArgmax
+    }
+
+    /// Encodes the whole mutable state (ring buffers and running sums, bit for bit), so that a
+    /// resumed engine continues exactly as the uninterrupted one would; constants derived from
+    /// the reference and the window length are recomputed on decoding.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(window, forKey: .window)
+        try c.encode(detector, forKey: .detector)
+        try c.encode(reference, forKey: .reference)
+        try c.encode(count, forKey: .count)
+        try c.encode(head, forKey: .head)
+        try c.encode(rawRing, forKey: .rawRing)
+        try c.encode(zRing, forKey: .zRing)
+        try c.encode(sumSquares, forKey: .sumSquares)
+        try c.encode(crossSums, forKey: .crossSums)
+        try c.encode(pushesSinceRecompute, forKey: .pushesSinceRecompute)
+        try c.encode(lastLocalMax, forKey: .lastLocalMax)
+        try c.encode(lastLocalArgmax, forKey: .lastLocalArgmax)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let reference = try c.decode(ReferenceModel.self, forKey: .reference)
+        self.init(reference: reference,
+                  window: try c.decode(Int.self, forKey: .window),
+                  detector: try c.decode(DetectorKind.self, forKey: .detector))
+        let p = reference.dimension
+        count = try c.decode(Int.self, forKey: .count)
+        head = try c.decode(Int.self, forKey: .head)
+        rawRing = try c.decode([Double].self, forKey: .rawRing)
+        zRing = try c.decode([Double].self, forKey: .zRing)
+        sumSquares = try c.decode([Double].self, forKey: .sumSquares)
+        crossSums = try c.decode([Double].self, forKey: .crossSums)
+        pushesSinceRecompute = try c.decode(Int.self, forKey: .pushesSinceRecompute)
+        lastLocalMax = try c.decode(Double.self, forKey: .lastLocalMax)
+        lastLocalArgmax = try c.decode(Int.self, forKey: .lastLocalArgmax)
+        guard rawRing.count == window * p, zRing.count == window * p, sumSquares.count == p,
+              crossSums.count == (detector.usesLocal ? p * (p + 1) / 2 : 0),
+              (0...window).contains(count), (0..<window).contains(head) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                debugDescription: "window state arrays do not match the window length and dimension"))
+        }
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import Testing
+import GGMCore
+@testable import GGMDetection
+
+@Suite struct StatisticsFixtureTests {
+    /// Streams every fixture case through the incremental engine and compares T and M on every
+    /// window with the independent NumPy values (1e-9 absolute).
+    @Test func incrementalStatisticsMatchFixture() throws {
+        let fixture = try loadFixture("window-statistics", as: WindowStatisticsFixture.self)
+        for c in fixture.cases {
+            let reference = try ReferenceModel(precision: Matrix(c.precision))
+            #expect(abs(reference.rNorm4Squared - c.rNorm4Squared) < 1e-12)
+            var engine = WindowStatistics(reference: reference, window: c.w, detector: .combined)
+            var evicted: [Double] = []
+            var k = 0
+            for (t, x) in c.observations.enumerated() {
+                engine.push(x, evicted: &evicted)
+                guard engine.isFull else { continue }
+                #expect(c.windowEnds[k] == t)
+                #expect(abs(engine.globalStatistic() - c.kma[k]) < 1e-9, "T at t = \(t), p = \(c.p)")
+                #expect(abs(engine.localStatistic() - c.km[k]) < 1e-9, "M at t = \(t), p = \(c.p)")
+                k += 1
+            }
+            #expect(k == c.windowEnds.count)
+        }
+    }
+
+    /// The from-scratch reference formulas agree with the fixture too (they check the engine in other tests).
+    @Test func referenceFormulasMatchFixture() throws {
+        let fixture = try loadFixture("window-statistics", as: WindowStatisticsFixture.self)
+        for c in fixture.cases {
+            let reference = try ReferenceModel(precision: Matrix(c.precision))
+            let x = Matrix(c.observations)
+            for (k, t) in c.windowEnds.enumerated() {
+                let window = x.rows((t - c.w + 1)..<(t + 1))
+                #expect(abs(GlobalStatistic.evaluate(window: window, reference: reference) - c.kma[k]) < 1e-9)
+                #expect(abs(LocalStatistic.evaluate(window: window, reference: reference) - c.km[k]) < 1e-9)
+            }
+        }
+    }
+
+    @Test func centeringScalingAndGumbelMatchFixture() throws {
+        let f = try loadFixture("special-functions", as: SpecialFunctionsFixture.self)
+        for pair in f.g1 {
+            let v = GlobalStatistic.centering(window: Int(pair[0]))
+            #expect(abs(v - pair[1]) / pair[1] < 1e-10, "g1(\(pair[0]))")
+        }
+        for pair in f.g2 {
+            let v = GlobalStatistic.scaling(window: Int(pair[0]))
+            #expect(abs(v - pair[1]) / pair[1] < 1e-10, "g2(\(pair[0]))")
+        }
+        for row in f.kmThreshold {
+            let v = LocalStatistic.gumbelThreshold(dimension: Int(row[0]), alpha: row[1])
+            #expect(abs(v - row[2]) / row[2] < 1e-10, "tau(\(row[0]), \(row[1]))")
+        }
+    }
+}
