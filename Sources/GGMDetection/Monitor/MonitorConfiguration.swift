@@ -1,0 +1,75 @@
+import GGMEstimation
+
+/// Settings of the online procedure (ALGORITHMS.md section 5).
+///
+/// Defaults and their reasoning:
+/// * `window = 50`: the normal approximation of the global statistic and the Gumbel
+///   approximation of the local one are reasonable from about w = 50 (at w = 50 the nominal
+///   5% global level is 6.3%), and a change is typically seen within one window.
+/// * `burnIn = 500`: the reference's estimation error inflates both statistics (at p = 60 their
+///   null mean is 1.7 after a 200-observation burn-in, 1.1 after 600); 500 observations give a
+///   usable reference for up to a few hundred nodes, and the refits keep improving it.
+/// * `refitEvery = 50` (= w): the reference is refreshed once per window length, so the data of
+///   the segment is used as it accumulates while the refit cost (one warm-started fit) is
+///   amortized over 50 observations.
+public struct MonitorConfiguration: Codable, Sendable, Equatable {
+    /// Observations used to estimate the reference at the start and after each alarm (N).
+    public var burnIn: Int
+    /// Window length (w).
+    public var window: Int
+    /// Refit the reference after this many quiet steps (B); 0 disables refits.
+    public var refitEvery: Int
+    /// Which statistics raise alarms.
+    public var detector: DetectorKind
+    /// How thresholds are set.
+    public var thresholds: ThresholdRule
+    /// How the reference network is estimated.
+    public var estimator: NetworkEstimator
+    /// How many nodes and edges each alarm reports.
+    public var reportCount: Int
+
+    public init(burnIn: Int = 500, window: Int = 50, refitEvery: Int = 50,
+                detector: DetectorKind = .global, thresholds: ThresholdRule = .nominal(alpha: 0.05),
+                estimator: NetworkEstimator = NetworkEstimator(), reportCount: Int = 5) {
+        self.burnIn = burnIn
+        self.window = window
+        self.refitEvery = refitEvery
+        self.detector = detector
+        self.thresholds = thresholds
+        self.estimator = estimator
+        self.reportCount = reportCount
+    }
+
+    /// Checks the settings against the stream's dimension (called once, at the boundary).
+    public func validate(dimension p: Int, fixedReference: Bool) throws(MonitorError) {
+        guard window >= 2 else { throw .invalidConfiguration("window must be at least 2 (got \(window))") }
+        guard p >= 2 else { throw .invalidConfiguration("the stream needs at least 2 nodes (got \(p))") }
+        if !fixedReference {
+            guard burnIn >= 2 else { throw .invalidConfiguration("burn-in must be at least 2 observations (got \(burnIn))") }
+        }
+        guard refitEvery >= 0 else { throw .invalidConfiguration("refit interval must be non-negative (got \(refitEvery))") }
+        if case let .nominal(alpha) = thresholds, !(alpha > 0 && alpha < 1) {
+            throw .invalidConfiguration("alpha must be in (0, 1) (got \(alpha))")
+        }
+    }
+}
+
+/// Errors of the online monitor.
+public enum MonitorError: Error, CustomStringConvertible, Equatable {
+    case invalidConfiguration(String)
+    case dimensionMismatch(index: Int, expected: Int, found: Int)
+    case nonFiniteValue(index: Int, node: Int)
+    case referenceFitFailed(segmentStart: Int, index: Int, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .invalidConfiguration(message): return "invalid monitor settings: \(message)"
+        case let .dimensionMismatch(index, expected, found):
+            return "observation \(index) has \(found) values, expected \(expected)"
+        case let .nonFiniteValue(index, node):
+            return "observation \(index) has a non-finite value at node \(node + 1)"
+        case let .referenceFitFailed(start, index, reason):
+            return "could not estimate the reference network from observations \(start)...\(index): \(reason)"
+        }
+    }
+}
