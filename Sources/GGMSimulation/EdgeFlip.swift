@@ -10,9 +10,11 @@ import GGMCore
 /// A base network must be prepared first (``prepare(_:using:)``): it picks `edgeCount`
 /// disjoint edges (existing ones when possible), sets their partial correlation to exactly
 /// `partialCorrelation`, and checks that the network is positive definite with either sign
-/// on those edges. If not, all other off-diagonal entries are shrunk by a factor 0.9 until
-/// it is (with no other entries the chosen edges are disjoint 2 x 2 blocks with eigenvalues
-/// `(1 +- r) Omega_uu`, so this ends).
+/// on those edges. If not, the other edges of the chosen edges' endpoints (and only those)
+/// are shrunk by factors 0.9 until it is: with those entries at zero the chosen edges are
+/// isolated 2 x 2 blocks, positive definite because `|r| < 1`, and the rest is a principal
+/// submatrix of the original positive definite matrix, so this ends.
+/// The rest of the network is untouched; ``Prepared/shrinkFactor`` reports the factor used.
 public struct EdgeFlip: Codable, Sendable, Equatable {
     public var partialCorrelation: Double
     public var edgeCount: Int
@@ -27,6 +29,8 @@ public struct EdgeFlip: Codable, Sendable, Equatable {
     public struct Prepared: Sendable, Equatable {
         public let precision: Matrix
         public let edges: [GraphEdge]
+        /// The factor applied to the other edges of the chosen nodes (1 when none was needed).
+        public let shrinkFactor: Double
     }
 
     /// Prepares `precision` (needs `p >= 2 * edgeCount` so the edges can be disjoint).
@@ -57,12 +61,19 @@ public struct EdgeFlip: Codable, Sendable, Equatable {
                 && PositiveDefiniteness.isPositiveDefinite(flipped(m, chosen), margin: margin)
         }
         let chosenSet = Set(chosen)
+        let endpoints = Array(used.union(chosen.flatMap { [$0.i, $0.j] })).sorted()
+        var factor = 1.0
         while !bothSignsPositiveDefinite(base) {
-            for i in 0..<p {
-                for j in 0..<p where i != j && !chosenSet.contains(GraphEdge(i, j)) { base[i, j] *= 0.9 }
+            factor *= 0.9
+            for u in endpoints {
+                for j in 0..<p where j != u && !chosenSet.contains(GraphEdge(u, j)) {
+                    let v = precision[u, j] * factor
+                    base[u, j] = v
+                    base[j, u] = v
+                }
             }
         }
-        return Prepared(precision: base, edges: chosen)
+        return Prepared(precision: base, edges: chosen, shrinkFactor: factor)
     }
 
     /// The change that flips the sign of `edges` in `precision`. Fails when the flipped matrix is not positive definite

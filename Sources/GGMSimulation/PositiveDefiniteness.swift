@@ -67,7 +67,7 @@ public enum PositiveDefiniteness {
         precondition(a.isSquare && scales.count == a.rows, "one scale per node")
         let root = scales.map { $0.squareRoot() }
         var out = a
-        for i in 0..<a.rows { for j in 0..<a.columns { out[i, j] = a[i, j] * root[i] * root[j] } }
+        for i in 0..<a.rows { for j in 0..<a.columns { out[i, j] = a[i, j] * (root[i] * root[j]) } }
         return out
     }
 
