@@ -13,8 +13,12 @@ import GGMCore
 ///
 /// Positive definiteness is kept by drawing again (other edges and signs) up to
 /// `attempts` times until `Omega'` is positive definite with a margin of 1% of its smallest
-/// diagonal entry; if no draw qualifies, the last draw's steps are halved until it does (so
-/// a step can then be below `delta`; the exact entries are reported in the change).
+/// diagonal entry; if no draw qualifies, the last draw's steps are scaled by 0.9, 0.81, ...
+/// until it does (so steps can then be below `delta`; the exact entries are reported in the
+/// change). This happens only when the step is large next to the network's positive definite
+/// margin: measured over 20 seeds, never for the random, banded and hub families at
+/// p in {10, 50, 200} and N in {100, 200, 1000}, but for `.hub` targets on scale-free graphs
+/// at p = 200 with N <= 200 (hubs of degree 10 and more, whose star already uses most of the margin).
 public struct LocalChange: Codable, Sendable, Equatable {
     public enum Target: Codable, Sendable, Equatable {
         /// `count` distinct existing edges chosen uniformly (node pairs chosen uniformly if the graph has fewer edges).
@@ -59,13 +63,13 @@ public struct LocalChange: Codable, Sendable, Equatable {
                 return PrecisionChange(kind: kind, before: precision, after: after)
             }
         }
-        var factor = 0.5
+        var factor = 0.9
         while true {
             let after = perturbed(precision, last, factor: factor)
             if PositiveDefiniteness.isPositiveDefinite(after, margin: margin) {
                 return PrecisionChange(kind: kind, before: precision, after: after)
             }
-            factor *= 0.5
+            factor *= 0.9
         }
     }
 

@@ -8,12 +8,12 @@ struct SimulateCommand: ParsableCommand {
         commandName: "simulate",
         abstract: "Simulate a stream whose network changes at known points, with its ground truth.",
         discussion: """
-        Writes the observations as CSV (header x1..xp, shortest round-trip numbers) and, with --truth,
-        the change points (0-based index of each new segment's first row), every segment's precision
+        Writes the observations as CSV (header x1..xp, shortest round-trip numbers) and, with --truth, \
+        the change points (0-based index of each new segment's first row), every segment's precision \
         matrix and what each change moved, as JSON. Same arguments and seed, same bytes.
 
-        Example: ggmwatch simulate --p 20 --segment-lengths 400,300,500 --graph hub --change perturb-hub \\
-                   --seed 7 --output stream.csv --truth truth.json
+        Example:
+          ggmwatch simulate --p 20 --segment-lengths 400,300,500 --graph hub --change perturb-hub --seed 7 --output stream.csv --truth truth.json
         """
     )
 

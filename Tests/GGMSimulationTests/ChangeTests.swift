@@ -99,6 +99,24 @@ import Testing
         _ = try change.after.cholesky()
     }
 
+    /// A scale-free hub of degree 10+ cannot take steps of delta = sqrt(log 200 / 100) = 0.23 on every edge and stay
+    /// positive definite: the documented fallback shrinks the steps (below delta) until it is.
+    @Test func perturbHubFallbackScalesAllStepsByOneFactor() throws {
+        var rng = SeededGenerator(seed: 1)
+        let base = GraphKind.scaleFree.precision(p: 200, using: &rng)
+        let local = LocalChange(target: .hub, strength: 1, referenceSize: 100)
+        let change = local.apply(to: base, using: &rng)
+        let delta = local.step(p: 200)
+        let steps = change.changedEdges.map {
+            abs(PositiveDefiniteness.partialCorrelation(change.after, $0.edge.i, $0.edge.j)
+                - PositiveDefiniteness.partialCorrelation(change.before, $0.edge.i, $0.edge.j))
+        }
+        #expect(steps.count >= 10)
+        #expect(steps.min()! < delta, "this seed needs the fallback")
+        #expect(steps.allSatisfy { $0 > 0 && $0 <= 2 * delta })
+        #expect(PositiveDefiniteness.isPositiveDefinite(change.after, margin: 0.01 * base.diagonal.min()!))
+    }
+
     /// Rewire: many edges change, every marginal variance diag(Omega^{-1}) stays within 1e-8 (relative).
     @Test(arguments: GraphKind.allCases, [10, 50, 200])
     func rewireKeepsMarginalVariances(kind: GraphKind, p: Int) throws {
