@@ -18,10 +18,13 @@ import Foundation
 /// 3. **Not shared.** If more than `max(2, crowdFraction * (p - 1))` other stocks move
 ///    that day in the same direction by at least half the jump (`|r| >= 0.5 |log k|`), it
 ///    is a market event (or a bad data day), not a split.
-/// 4. **Not reverted.** Over the next `persistenceDays` (5) returns of the stock, the
-///    cumulative log change `r + sum` must keep at least `persistenceFraction` (half) of the
-///    jump: a spike that comes back is a data error, not a split. On the last day of the
-///    data this check cannot be made and is skipped.
+/// 4. **A lasting level shift.** A split moves the price level once and for good. With `h`
+///    = `persistenceDays` (5), the cumulative log change over the jump and the next `h` days,
+///    `r + r[t+1] + ... + r[t+h]`, and over the previous `h` days and the jump,
+///    `r[t-h] + ... + r[t-1] + r`, must each keep at least `persistenceFraction` (half) of the
+///    jump `|log k|`. A spike that comes back (a data error) fails the first test on its way
+///    out and the second on its way back. Near the ends of the data the sums use the days
+///    there are; on the first or last day that side's test is skipped.
 ///
 /// The correction sets the day's return to `r + log k`, the move the stock would have
 /// had on adjusted prices.
@@ -79,11 +82,17 @@ public struct SplitDetector: Sendable, Codable, Equatable {
                 guard abs(u + ratio.logFactor) <= tolerance else { continue }
                 let crowd = others.count { $0 * r > 0 && abs($0) >= 0.5 * jump }
                 if Double(crowd) > max(2, crowdFraction * Double(p - 1)) { continue }
-                let horizon = min(persistenceDays, n - 1 - t)
-                if horizon > 0 {
+                let ahead = min(persistenceDays, n - 1 - t)
+                if ahead > 0 {
                     var later = 0.0
-                    for s in 1...horizon { later += x[t + s, j] }
+                    for s in 1...ahead { later += x[t + s, j] }
                     if abs(r + later) < persistenceFraction * jump { continue }
+                }
+                let behind = min(persistenceDays, t)
+                if behind > 0 {
+                    var earlier = 0.0
+                    for s in 1...behind { earlier += x[t - s, j] }
+                    if abs(r + earlier) < persistenceFraction * jump { continue }
                 }
                 events.append(SplitEvent(node: j, name: returns.names[j], row: t, label: returns.label(ofRow: t),
                                          ratio: ratio, rawReturn: r, correctedReturn: r + ratio.logFactor))
