@@ -1,0 +1,85 @@
+import GGMCore
+
+/// Observations of `p` nodes at `n` time points: an n x p matrix with named columns and,
+/// optionally, row labels (such as dates) that are carried to every output.
+public struct Dataset: Equatable, Sendable, Codable {
+    /// Node names, one per column.
+    public var names: [String]
+    /// One label per row (dates for the S&P 500), or `nil`.
+    public var rowLabels: [String]?
+    /// The observations: rows are time points, columns are nodes.
+    public var values: Matrix
+
+    public init(names: [String], rowLabels: [String]? = nil, values: Matrix) {
+        precondition(names.count == values.columns, "Dataset needs one name per column")
+        precondition(rowLabels == nil || rowLabels!.count == values.rows, "Dataset needs one label per row")
+        self.names = names
+        self.rowLabels = rowLabels
+        self.values = values
+    }
+
+    /// Number of observations (time points).
+    public var rowCount: Int { values.rows }
+    /// Number of nodes.
+    public var columnCount: Int { values.columns }
+
+    /// The label of row `i`, if the data set has labels.
+    public func label(ofRow i: Int) -> String? { rowLabels?[i] }
+
+    /// The column of the node called `name`.
+    public func column(named name: String) -> Int? { names.firstIndex(of: name) }
+
+    /// Rows `range` (labels kept).
+    public func subset(rows range: Range<Int>) -> Dataset {
+        Dataset(names: names, rowLabels: rowLabels.map { Array($0[range]) }, values: values.rows(range))
+    }
+
+    /// Rows whose label lies in `from...to` (inclusive; `nil` leaves that side open).
+    ///
+    /// Labels are compared as strings, which orders ISO dates (`YYYY-MM-DD`) correctly.
+    /// Rows are assumed to be in label order; the result is the rows from the first label
+    /// `>= from` to the last label `<= to`.
+    /// - Throws: ``DataError/noRowLabels`` without labels, ``DataError/emptyRange(from:to:)`` if no row qualifies.
+    public func rows(from: String?, to: String?) throws(DataError) -> Dataset {
+        guard let labels = rowLabels else { throw .noRowLabels }
+        let lower = from.map { f in labels.firstIndex { $0 >= f } ?? labels.count } ?? 0
+        let upper = to.map { t in (labels.lastIndex { $0 <= t }).map { $0 + 1 } ?? 0 } ?? labels.count
+        guard lower < upper else { throw .emptyRange(from: from, to: to) }
+        return subset(rows: lower..<upper)
+    }
+
+    /// Checks what every model needs: at least 2 rows and no constant column.
+    public func validateForModelling() throws(DataError) {
+        guard rowCount >= 2 else { throw .tooFewRows(found: rowCount) }
+        let p = columnCount
+        var constant = [Bool](repeating: true, count: p)
+        values.elements.withUnsafeBufferPointer { a in
+            for i in 1..<rowCount {
+                let row = i * p
+                for j in 0..<p where constant[j] && a[row + j] != a[j] { constant[j] = false }
+            }
+        }
+        if let j = constant.firstIndex(of: true) {
+            throw .constantColumn(node: j, name: names[j], value: values[0, j])
+        }
+    }
+
+    /// Reads a whole CSV file (see ``ObservationReader`` for the format) and checks it with
+    /// ``validateForModelling()``.
+    public static func load(csv path: String, labelColumn: Bool? = nil,
+                            missing: MissingValuePolicy = .error) throws(DataError) -> Dataset {
+        try loadWithReport(csv: path, labelColumn: labelColumn, missing: missing).dataset
+    }
+
+    /// ``load(csv:labelColumn:missing:)`` with the reader's report (rows dropped, cells filled).
+    public static func loadWithReport(csv path: String, labelColumn: Bool? = nil,
+                                      missing: MissingValuePolicy = .error) throws(DataError) -> (dataset: Dataset, report: ReadReport) {
+        let reader = try ObservationReader(path: path, labelColumn: labelColumn, missing: missing)
+        let dataset = try reader.readAll()
+        try dataset.validateForModelling()
+        return (dataset, reader.report)
+    }
+
+    /// A stream over the rows, for code that consumes an ``ObservationSource``.
+    public func stream() -> DatasetStream { DatasetStream(self) }
+}
