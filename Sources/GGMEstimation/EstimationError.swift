@@ -18,6 +18,8 @@ public enum EstimationError: Error, Equatable, Sendable, CustomStringConvertible
     case invalidParameter(name: String, value: Double)
     /// Numerical breakdown: the Schur complement `W_jj - w_12^T beta` of node `node` was not positive.
     case nonPositivePivot(node: Int, value: Double)
+    /// Numerical breakdown: node `node`'s residual variance `sigma_j^2` from the node-wise lasso is not positive (perfect fit).
+    case nonPositiveResidualVariance(node: Int, value: Double)
     /// Numerical breakdown: an iterate became NaN or infinite while solving for node `node`.
     case nonFiniteIterate(node: Int)
     /// The estimated precision matrix is not positive definite (Cholesky pivot `index` was `pivot`).
@@ -39,6 +41,8 @@ public enum EstimationError: Error, Equatable, Sendable, CustomStringConvertible
             return "invalid \(name): \(value)"
         case let .nonPositivePivot(node, value):
             return "graphical lasso broke down at node \(node): Schur complement W_jj - w12'beta = \(value) is not positive"
+        case let .nonPositiveResidualVariance(node, value):
+            return "node-wise lasso broke down at node \(node): residual variance \(value) is not positive (perfect fit; increase lambda)"
         case let .nonFiniteIterate(node):
             return "numerical breakdown: non-finite values while solving for node \(node)"
         case let .precisionNotPositiveDefinite(index, pivot):

@@ -34,7 +34,6 @@ struct FixtureTests {
                 let diff = fit.precision.maxAbsDifference(Matrix(f.precision))
                 #expect(diff < 1e-5, "p=\(c.p) lambda=\(f.lambda): max |diff| \(diff)")
                 #expect(Swift.abs(fit.objective - f.objective) < 1e-8)
-                print("glasso p=\(c.p) lambda=\(f.lambda) diff=\(diff) sweeps=\(fit.iterations)")
             }
         }
     }
