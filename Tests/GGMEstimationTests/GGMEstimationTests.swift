@@ -1,7 +1,7 @@
 import Foundation
 import GGMCore
 import Testing
-@testable import GGMEstimation
+import GGMEstimation
 
 @Suite("Fixtures")
 struct FixtureTests {

@@ -1,6 +1,6 @@
 import Foundation
 import GGMCore
-@testable import GGMEstimation
+import GGMEstimation
 
 /// Fixture decoding and small helpers shared by the estimation tests.
 enum Fixtures {
@@ -48,13 +48,13 @@ func twoPassCovariance(_ x: Matrix) -> (mean: [Double], covariance: Matrix) {
 }
 
 /// A random sparse precision matrix (Section 10 design): each pair is an edge with probability `density`,
-/// entries +-U(0.3, 0.6), diagonal shifted so the smallest eigenvalue is about 0.5 (via diagonal dominance), then
+/// entries +-U(low, high) (default U(0.3, 0.6)), diagonal shifted so the smallest eigenvalue is about 0.5 (via diagonal dominance), then
 /// rescaled to unit diagonal.
-func randomSparsePrecision(p: Int, density: Double, using rng: inout SeededGenerator) -> Matrix {
+func randomSparsePrecision(p: Int, density: Double, low: Double = 0.3, high: Double = 0.6, using rng: inout SeededGenerator) -> Matrix {
     var omega = Matrix(rows: p, columns: p)
     for i in 0..<p {
         for j in (i + 1)..<p where rng.nextUniformOpen() < density {
-            let magnitude = 0.3 + 0.3 * rng.nextUniformOpen()
+            let magnitude = low + (high - low) * rng.nextUniformOpen()
             let v = rng.nextUniformOpen() < 0.5 ? -magnitude : magnitude
             omega[i, j] = v
             omega[j, i] = v
@@ -77,9 +77,16 @@ func sample(precision: Matrix, n: Int, using rng: inout SeededGenerator) -> Matr
 }
 
 /// ML covariance (centered) of simulated data.
-func simulatedCovariance(p: Int, n: Int, density: Double, seed: UInt64) -> (truth: Matrix, covariance: Matrix, observations: Matrix) {
+func simulatedCovariance(p: Int, n: Int, density: Double, seed: UInt64, low: Double = 0.3, high: Double = 0.6) -> (truth: Matrix, covariance: Matrix, observations: Matrix) {
     var rng = SeededGenerator(seed: seed)
-    let omega = randomSparsePrecision(p: p, density: density, using: &rng)
+    let omega = randomSparsePrecision(p: p, density: density, low: low, high: high, using: &rng)
     let x = sample(precision: omega, n: n, using: &rng)
     return (omega, twoPassCovariance(x).covariance, x)
+}
+
+/// `D^{-1/2} S D^{-1/2}`.
+func correlation(_ s: Matrix) -> Matrix {
+    var r = s
+    for i in 0..<s.rows { for j in 0..<s.rows { r[i, j] = s[i, j] / (s[i, i] * s[j, j]).squareRoot() } }
+    return r
 }
