@@ -1,0 +1,224 @@
+import GGMCore
+
+/// Running first and second moments of a stream of p-dimensional observations: the sufficient
+/// statistics from which the monitor refits its reference network (ALGORITHMS.md section 5).
+///
+/// **Numerics.** The sums are accumulated about a *shift* `a`, the first observation ever added:
+/// `shiftedSum = sum (x - a)` and `shiftedSumOfProducts = sum (x - a)(x - a)^T`. Then
+///
+///     mean = a + shiftedSum / n
+///     covariance = (shiftedSumOfProducts - shiftedSum shiftedSum^T / n) / n
+///
+/// Because `a` is a typical observation, `x - a` is of the order of the standard deviation, not of
+/// the mean, so the subtraction in the covariance does not cancel catastrophically even when the
+/// mean is large against the spread (prices, raw sensor levels). Unlike Welford's update this allows
+/// exact removal (`remove`) and batched rank-k updates (`add(rows:)`), which is what a sliding
+/// reference needs. `merge` re-expresses the other accumulator's sums about this shift.
+///
+/// - Complexity: `add(_:)`/`remove(_:)` O(p^2); `add(rows:)` O(k p^2 / 2) flops as a blocked
+///   rank-k update of the upper triangle (parallel for large batches), then an O(p^2) mirror.
+public struct RunningMoments: Codable, Sendable, Equatable {
+    /// The dimension p.
+    public let dimension: Int
+    /// Number of observations currently accumulated.
+    public private(set) var count: Int
+    /// The shift `a` (the first observation added); empty until then.
+    public private(set) var shift: [Double]
+    /// `sum (x - a)` over the accumulated observations.
+    public private(set) var shiftedSum: [Double]
+    /// `sum (x - a)(x - a)^T` (symmetric p x p).
+    public private(set) var shiftedSumOfProducts: Matrix
+
+    /// An empty accumulator for p-dimensional observations.
+    public init(dimension p: Int) {
+        precondition(p >= 0)
+        dimension = p
+        count = 0
+        shift = []
+        shiftedSum = [Double](repeating: 0, count: p)
+        shiftedSumOfProducts = Matrix(rows: p, columns: p)
+    }
+
+    /// An accumulator holding the rows of `rows`.
+    public init(rows: Matrix) {
+        self.init(dimension: rows.columns)
+        add(rows: rows)
+    }
+
+    /// `sum x`.
+    public var sum: [Double] {
+        guard !shift.isEmpty else { return shiftedSum }
+        return (0..<dimension).map { shiftedSum[$0] + Double(count) * shift[$0] }
+    }
+
+    /// The sample mean (zeros when empty).
+    public var mean: [Double] {
+        guard count > 0 else { return [Double](repeating: 0, count: dimension) }
+        return (0..<dimension).map { shift[$0] + shiftedSum[$0] / Double(count) }
+    }
+
+    /// The maximum-likelihood covariance `(1/n) sum (x - xbar)(x - xbar)^T` (zeros when empty).
+    public func covariance() -> Matrix {
+        let p = dimension
+        var c = Matrix(rows: p, columns: p)
+        guard count > 0 else { return c }
+        let n = Double(count)
+        let m = shiftedSum.map { $0 / n }
+        shiftedSumOfProducts.elements.withUnsafeBufferPointer { s in
+            c.elements.withUnsafeMutableBufferPointer { out in
+                for i in 0..<p {
+                    let mi = m[i]
+                    for j in 0..<p { out[i * p + j] = s[i * p + j] / n - mi * m[j] }
+                }
+            }
+        }
+        return c
+    }
+
+    /// Adds one observation.
+    public mutating func add(_ x: [Double]) {
+        precondition(x.count == dimension, "observation has \(x.count) entries, expected \(dimension)")
+        if shift.isEmpty { shift = x }
+        rankOneUpdate(x, sign: 1)
+        count += 1
+    }
+
+    /// Removes one observation previously added (exact up to rounding).
+    public mutating func remove(_ x: [Double]) {
+        precondition(x.count == dimension, "observation has \(x.count) entries, expected \(dimension)")
+        precondition(count > 0, "cannot remove from empty RunningMoments")
+        rankOneUpdate(x, sign: -1)
+        count -= 1
+    }
+
+    /// Adds every row of `rows` (a k x p block of observations) with one blocked rank-k update.
+    public mutating func add(rows: Matrix) {
+        precondition(rows.columns == dimension, "rows have \(rows.columns) columns, expected \(dimension)")
+        guard rows.rows > 0 else { return }
+        if shift.isEmpty { shift = rows.row(0) }
+        rankKUpdate(rows, sign: 1)
+        count += rows.rows
+    }
+
+    /// Removes every row of `rows` (previously added).
+    public mutating func remove(rows: Matrix) {
+        precondition(rows.columns == dimension, "rows have \(rows.columns) columns, expected \(dimension)")
+        precondition(count >= rows.rows, "cannot remove more observations than were added")
+        guard rows.rows > 0 else { return }
+        rankKUpdate(rows, sign: -1)
+        count -= rows.rows
+    }
+
+    /// Adds all observations accumulated in `other`.
+    ///
+    /// `other`'s sums about its shift `b` are moved to this shift `a` with `d = b - a`:
+    /// `sum (x - a) = sum (x - b) + m d` and
+    /// `sum (x - a)(x - a)^T = sum (x - b)(x - b)^T + s_b d^T + d s_b^T + m d d^T`.
+    public mutating func merge(_ other: RunningMoments) {
+        precondition(other.dimension == dimension, "dimension mismatch in merge")
+        guard other.count > 0 || !other.shift.isEmpty else { return }
+        if shift.isEmpty { self = other; return }
+        let p = dimension
+        let m = Double(other.count)
+        let d = (0..<p).map { other.shift[$0] - shift[$0] }
+        let sb = other.shiftedSum
+        for i in 0..<p {
+            shiftedSum[i] += sb[i] + m * d[i]
+            for j in 0..<p {
+                shiftedSumOfProducts.elements[i * p + j] += other.shiftedSumOfProducts.elements[i * p + j]
+                    + sb[i] * d[j] + d[i] * sb[j] + m * d[i] * d[j]
+            }
+        }
+        count += other.count
+    }
+
+    // MARK: - Kernels
+
+    private mutating func rankOneUpdate(_ x: [Double], sign: Double) {
+        let p = dimension
+        let y = (0..<p).map { x[$0] - shift[$0] }
+        for i in 0..<p { shiftedSum[i] += sign * y[i] }
+        y.withUnsafeBufferPointer { yb in
+            shiftedSumOfProducts.elements.withUnsafeMutableBufferPointer { mb in
+                for i in 0..<p {
+                    let a = sign * yb[i]
+                    if a == 0 { continue }
+                    let row = mb.baseAddress! + i * p
+                    for j in 0..<p { row[j] += a * yb[j] }
+                }
+            }
+        }
+    }
+
+    /// `M += sign * Y^T Y` with `Y = rows - shift`, upper triangle by blocks of 4 rows of M and
+    /// 512 columns (a 16 KB tile of M stays in L1 while the k observations stream past), then mirrored.
+    private mutating func rankKUpdate(_ rows: Matrix, sign: Double) {
+        let p = dimension, k = rows.rows
+        var y = rows.elements
+        for t in 0..<k {
+            for j in 0..<p {
+                let v = y[t * p + j] - shift[j]
+                y[t * p + j] = v
+                shiftedSum[j] += sign * v
+            }
+        }
+        let blocks = (p + 3) / 4
+        let parallel = Double(k) * Double(p) * Double(p) > 4e6
+        y.withUnsafeBufferPointer { yb in
+            shiftedSumOfProducts.elements.withUnsafeMutableBufferPointer { mb in
+                let Y = UnsafeSendable(yb.baseAddress!)
+                let M = SharedMutableBuffer(mb)
+                let body: @Sendable (Int) -> Void = { b in
+                    RunningMoments.updateRowBlock(b * 4, rowCount: Swift.min(4, p - b * 4), y: Y.pointer, k: k, p: p,
+                                                  m: M.base.baseAddress!, sign: sign)
+                }
+                if parallel { parallelFor(blocks, body) } else { for b in 0..<blocks { body(b) } }
+                // Mirror the upper triangle into the lower, by 32 x 32 tiles.
+                let base = mb.baseAddress!
+                let tile = 32
+                for i0 in stride(from: 0, to: p, by: tile) {
+                    for j0 in stride(from: i0, to: p, by: tile) {
+                        for i in i0..<Swift.min(i0 + tile, p) {
+                            for j in Swift.max(j0, i + 1)..<Swift.min(j0 + tile, p) {
+                                base[j * p + i] = base[i * p + j]
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    private static func updateRowBlock(_ i0: Int, rowCount: Int, y: UnsafePointer<Double>, k: Int, p: Int,
+                                       m: UnsafeMutablePointer<Double>, sign: Double) {
+        let tile = 512
+        if rowCount == 4 {
+            let m0 = m + i0 * p, m1 = m0 + p, m2 = m1 + p, m3 = m2 + p
+            for j0 in stride(from: i0, to: p, by: tile) {
+                let j1 = Swift.min(j0 + tile, p)
+                for t in 0..<k {
+                    let yt = y + t * p
+                    let a0 = sign * yt[i0], a1 = sign * yt[i0 + 1], a2 = sign * yt[i0 + 2], a3 = sign * yt[i0 + 3]
+                    for j in j0..<j1 {
+                        let v = yt[j]
+                        m0[j] += a0 * v
+                        m1[j] += a1 * v
+                        m2[j] += a2 * v
+                        m3[j] += a3 * v
+                    }
+                }
+            }
+        } else {
+            for q in 0..<rowCount {
+                let i = i0 + q
+                let mi = m + i * p
+                for t in 0..<k {
+                    let yt = y + t * p
+                    let a = sign * yt[i]
+                    for j in i..<p { mi[j] += a * yt[j] }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import GGMCore
+import Testing
+import GGMEstimation
+
+/// S&P 500 daily log returns (first `days` returns), winsorized at +-5 robust SD (median / MAD) per column,
+/// read straight from the shared CSV (benchmarks only: the tests proper use simulated data).
+func sp500Returns(days: Int, path: String = "/work/shared/data/sp500/prices.csv") throws -> Matrix {
+    let text = try String(contentsOfFile: path, encoding: .utf8)
+    let lines = text.split(whereSeparator: \.isNewline).dropFirst().prefix(days + 1)
+    let prices = lines.map { $0.split(separator: ",").dropFirst().map { Double($0)! } }
+    let p = prices[0].count
+    var r = Matrix(rows: days, columns: p)
+    for t in 0..<days { for j in 0..<p { r[t, j] = Foundation.log(prices[t + 1][j] / prices[t][j]) } }
+    for j in 0..<p {
+        let col = r.column(j).sorted()
+        let median = col[days / 2]
+        let mad = 1.4826 * r.column(j).map { Swift.abs($0 - median) }.sorted()[days / 2]
+        for t in 0..<days { r[t, j] = Swift.min(Swift.max(r[t, j], median - 5 * mad), median + 5 * mad) }
+    }
+    return r
+}
+
+let benchmarkEnabled = ProcessInfo.processInfo.environment["GGM_BENCH"] != nil
+
+@Suite("Benchmark", .enabled(if: benchmarkEnabled))
+struct BenchmarkTests {
+    @Test("S&P 500 (p = 452, n = 250) and simulated p = 1000, n = 500")
+    func timings() throws {
+        let x = try sp500Returns(days: 250)
+        let s = RunningMoments(rows: x).covariance()
+        for method in EstimationMethod.allCases {
+            for rule in [LambdaRule.fixed(0.3), .fixed(0.2), .fixed(0.1), .theory(c: NetworkEstimator.defaultTheoryConstant)] {
+                for tol in [1e-4, 1e-6] {
+                    let m = try EstimationBenchmark.run(NetworkEstimator(method: method, lambda: rule, tolerance: tol),
+                                                        covariance: s, sampleSize: 250, repetitions: 5, label: "sp500 tol=\(tol)")
+                    print(m)
+                    #expect(m.converged)
+                }
+            }
+        }
+        let fit = try NetworkEstimator(method: .glasso, lambda: .fixed(0.1)).fit(covariance: s, sampleSize: 250)
+        _ = try fit.precision.cholesky()
+        let (_, big, _) = simulatedCovariance(p: 1000, n: 500, density: 0.003, seed: 7)
+        for method in EstimationMethod.allCases {
+            for rule in [LambdaRule.theory(c: NetworkEstimator.defaultTheoryConstant), .fixed(0.1)] {
+                let m = try EstimationBenchmark.run(NetworkEstimator(method: method, lambda: rule),
+                                                    covariance: big, sampleSize: 500, repetitions: 3, label: "sim p=1000")
+                print(m)
+            }
+        }
+        // BIC path timing on S&P.
+        for method in EstimationMethod.allCases {
+            let start = Date()
+            let f = try NetworkEstimator(method: method, lambda: .bic).fit(covariance: s, sampleSize: 250)
+            print("sp500 bic \(method): \(Date().timeIntervalSince(start)) s, lambda \(f.lambda), edges \(f.edgeCount), path \(f.lambdaSelection!.path.map { "\($0.lambda):\($0.edges):\(Int($0.bic))" })")
+        }
+        // RunningMoments hot path: p = 1000, batches of 50.
+        var rng = SeededGenerator(seed: 1)
+        var block = Matrix(rows: 50, columns: 1000)
+        for k in block.elements.indices { block.elements[k] = rng.nextStandardNormal() }
+        var rm = RunningMoments(dimension: 1000)
+        let start = Date()
+        for _ in 0..<20 { rm.add(rows: block) }
+        print("RunningMoments add(rows:) 50 x 1000: \(Date().timeIntervalSince(start) / 20 * 1e3) ms per batch")
+        let s1 = Date()
+        for t in 0..<50 { rm.add(block.row(t)) }
+        print("RunningMoments add(_:) 1000: \(Date().timeIntervalSince(s1) / 50 * 1e3) ms per observation")
+    }
+}
