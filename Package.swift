@@ -9,7 +9,7 @@ let package = Package(
     name: "ggmwatch",
     platforms: [.macOS(.v13)],
     products: [
-        .library(name: "GGMWatch", targets: ["GGMCore", "GGMData", "GGMEstimation", "GGMDetection", "GGMSimulation"]),
+        .library(name: "GGMWatch", targets: ["GGMCore", "GGMData", "GGMEstimation", "GGMDetection", "GGMSimulation", "GGMEvaluation"]),
         .executable(name: "ggmwatch", targets: ["ggmwatch"]),
     ],
     dependencies: [
@@ -26,10 +26,14 @@ let package = Package(
         .target(name: "GGMDetection", dependencies: ["GGMCore", "GGMEstimation"], swiftSettings: optimized),
         // Piecewise Gaussian graphical model streams with ground truth.
         .target(name: "GGMSimulation", dependencies: ["GGMCore"], swiftSettings: optimized),
+        // Evaluation: matching alarms to true changes, false-alarm rate, ARL, delays, localization.
+        .target(name: "GGMEvaluation", dependencies: ["GGMCore"], swiftSettings: optimized),
+        // SVG/HTML report (the library modules never depend on it).
+        .target(name: "GGMReport", dependencies: ["GGMCore"]),
         .executableTarget(
             name: "ggmwatch",
             dependencies: [
-                "GGMCore", "GGMData", "GGMEstimation", "GGMDetection", "GGMSimulation",
+                "GGMCore", "GGMData", "GGMEstimation", "GGMDetection", "GGMSimulation", "GGMEvaluation", "GGMReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -38,5 +42,7 @@ let package = Package(
         .testTarget(name: "GGMEstimationTests", dependencies: ["GGMEstimation", "GGMData"], resources: [.copy("Fixtures")]),
         .testTarget(name: "GGMDetectionTests", dependencies: ["GGMDetection", "GGMSimulation"], resources: [.copy("Fixtures")]),
         .testTarget(name: "GGMSimulationTests", dependencies: ["GGMSimulation", "GGMEstimation"]),
+        .testTarget(name: "GGMEvaluationTests", dependencies: ["GGMEvaluation"]),
+        .testTarget(name: "GGMReportTests", dependencies: ["GGMReport"]),
     ]
 )
