@@ -17,8 +17,9 @@ public enum EstimationBenchmark {
         public var converged: Bool
 
         public var description: String {
-            let ms = { (s: Double) in String(Int((s * 1e4).rounded()) ) }
-            return "\(label) \(method.rawValue) lambda=\(lambda): best \(ms(seconds))e-4 s, median \(ms(medianSeconds))e-4 s, "
+            let ms = { (s: Double) in String(Double((s * 1e4).rounded()) / 10) }
+            let l = Double((lambda * 1e4).rounded()) / 1e4
+            return "\(label) \(method.rawValue) lambda=\(l): best \(ms(seconds)) ms, median \(ms(medianSeconds)) ms, "
                 + "edges \(edges), sweeps \(iterations), converged \(converged)"
         }
     }

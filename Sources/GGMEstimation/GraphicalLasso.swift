@@ -46,6 +46,7 @@ public struct GraphicalLasso: Sendable, Codable, Equatable {
     ///
     /// - Parameter warmStart: a previous fit of the same dimension: its `covariance` (W) and
     ///   `coefficients` (the column lassos' b) start the descent (W's diagonal is reset to `S_jj`).
+    ///   If the warm-started descent breaks down on a component, that component is re-solved cold.
     /// - Throws: ``EstimationError`` for invalid input or numerical breakdown.
     public func fit(covariance s: Matrix, warmStart: GraphicalLassoFit? = nil) throws(EstimationError) -> GraphicalLassoFit {
         try EstimationError.validateCovariance(s)
@@ -79,7 +80,13 @@ public struct GraphicalLasso: Sendable, Codable, Equatable {
                 return .success(try settings.solveComponent(s, indices: idx, initialCovariance: initialCovariance,
                                                             initialCoefficients: initialCoefficients))
             } catch {
-                return .failure(error)
+                // A warm start far from the new solution can leave W_11 indefinite; retry from W = S.
+                guard initialCovariance != nil || initialCoefficients != nil else { return .failure(error) }
+                do throws(EstimationError) {
+                    return .success(try settings.solveComponent(s, indices: idx, initialCovariance: nil, initialCoefficients: nil))
+                } catch {
+                    return .failure(error)
+                }
             }
         }
         var iterations = 0

@@ -35,6 +35,9 @@ public struct NetworkEstimator: Codable, Sendable, Equatable {
     public var lambda: LambdaRule
     public var standardize: Bool
     /// Convergence tolerance passed to the estimator (see ``NodewiseLasso/tolerance``, ``GraphicalLasso/tolerance``).
+    /// Default 1e-5: on the S&P 500 burn-in (p = 452, n = 250) the precision is then within about 1e-4
+    /// of the fully converged one in partial-correlation units `|dOmega_ij| / sqrt(Omega_ii Omega_jj)`
+    /// (1e-3 at R glasso's default 1e-4), far below the statistical error ~ 1/sqrt(n).
     public var tolerance: Double
     /// Sweep limit passed to the estimator.
     public var maxIterations: Int
@@ -46,7 +49,7 @@ public struct NetworkEstimator: Codable, Sendable, Equatable {
     public init(method: EstimationMethod = .glasso,
                 lambda: LambdaRule = .theory(c: NetworkEstimator.defaultTheoryConstant),
                 standardize: Bool = true,
-                tolerance: Double = 1e-6,
+                tolerance: Double = 1e-5,
                 maxIterations: Int = 1_000,
                 bicGridSize: Int = 20,
                 bicMinimumRatio: Double = 0.01) {
