@@ -3,7 +3,7 @@ import GGMCore
 
 /// Which sparse precision estimator to use.
 public enum EstimationMethod: String, Codable, Sendable, CaseIterable {
-    /// Neighbourhood selection: p node-wise lassos, AND-rule symmetrization (``NodewiseLasso``).
+    /// Neighbourhood selection: p node-wise lassos, symmetrized by averaging (``NodewiseLasso``).
     case nodewise
     /// The graphical lasso (``GraphicalLasso``): a symmetric positive definite estimate.
     case glasso

@@ -56,16 +56,16 @@ struct NodewiseLassoTests {
         for j in 0..<20 { #expect(Swift.abs(fit.residualVariance[j] - s[j, j]) < 1e-15) }
     }
 
-    @Test("Precision uses the AND rule with the smaller-magnitude entry")
+    @Test("Precision averages the two regressions' estimates")
     func symmetrization() {
         let b = Matrix([[0, 0.5, 0.2], [0.1, 0, 0], [-0.4, 0.3, 0]])
         let fit = NodewiseLassoFit(coefficients: b, residualVariance: [1, 2, 4], lambda: 0, iterations: 0, converged: true)
         let omega = fit.precision
         #expect(omega.isSymmetric())
         #expect(omega[0, 0] == 1 && omega[1, 1] == 0.5 && omega[2, 2] == 0.25)
-        #expect(omega[0, 1] == -0.05)          // candidates -0.5 and -0.05
-        #expect(omega[0, 2] == 0.1)            // candidates -0.2 and +0.1: the smaller magnitude, with its sign
-        #expect(omega[1, 2] == 0)              // only one regression selects it
+        #expect(abs(omega[0, 1] - -0.275) < 1e-15)    // candidates -0.5 and -0.05
+        #expect(abs(omega[0, 2] - -0.05) < 1e-15)     // candidates -0.2 and +0.1
+        #expect(abs(omega[1, 2] - -0.0375) < 1e-15)   // only one regression selects it: -0.075 and 0
     }
 
     @Test("Warm-started refit equals the cold fit in fewer sweeps")

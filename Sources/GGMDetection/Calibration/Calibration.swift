@@ -121,15 +121,22 @@ public enum Calibrator {
                                       fixedReference: Bool, horizon: Int, replicates: Int,
                                       seed: UInt64) throws -> Maxima {
         let sampler = try GaussianSampler(precision: precision)
-        var config = configuration
-        config.thresholds = .fixed(global: nil, local: nil)
+        let config = {
+            var c = configuration
+            c.thresholds = .fixed(global: nil, local: nil)
+            return c
+        }()
         let p = precision.rows
         let reference = fixedReference ? try ReferenceModel(precision: precision) : nil
         let results: [Result<(Double, Double), MonitorError>] = parallelMap(replicates) { r in
             var rng = SeededGenerator.stream(seed: seed, index: r)
             do throws(MonitorError) {
-                var monitor = try reference.map { r throws(MonitorError) in try OnlineMonitor(reference: r, configuration: config) }
-                    ?? OnlineMonitor(dimension: p, configuration: config)
+                var monitor: OnlineMonitor
+                if let reference {
+                    monitor = try OnlineMonitor(reference: reference, configuration: config)
+                } else {
+                    monitor = try OnlineMonitor(dimension: p, configuration: config)
+                }
                 var maxG = -Double.infinity
                 var maxL = -Double.infinity
                 var monitored = 0

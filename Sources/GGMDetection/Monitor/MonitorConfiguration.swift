@@ -9,6 +9,11 @@ import GGMEstimation
 /// * `burnIn = 500`: the reference's estimation error inflates both statistics (at p = 60 their
 ///   null mean is 1.7 after a 200-observation burn-in, 1.1 after 600); 500 observations give a
 ///   usable reference for up to a few hundred nodes, and the refits keep improving it.
+/// * `estimator`: node-wise lasso at the theory rate `1.1 sqrt(log p / n)` on standardized data
+///   (``defaultEstimator``). The global statistic scores each node's residual variance, which the
+///   node-wise regressions estimate directly; measured on random sparse graphs (p = 100, N = 500,
+///   w = 50, 120 null windows) its null mean of T was 1.2 against 6.5 with the graphical lasso at
+///   the same lambda (whose penalty shrinks the diagonal of the precision).
 /// * `refitEvery = 50` (= w): the reference is refreshed once per window length, so the data of
 ///   the segment is used as it accumulates while the refit cost (one warm-started fit) is
 ///   amortized over 50 observations.
@@ -28,9 +33,12 @@ public struct MonitorConfiguration: Codable, Sendable, Equatable {
     /// How many nodes and edges each alarm reports.
     public var reportCount: Int
 
+    /// The monitor's default reference estimator: node-wise lasso, theory lambda, standardized.
+    public static let defaultEstimator = NetworkEstimator(method: .nodewise)
+
     public init(burnIn: Int = 500, window: Int = 50, refitEvery: Int = 50,
                 detector: DetectorKind = .global, thresholds: ThresholdRule = .nominal(alpha: 0.05),
-                estimator: NetworkEstimator = NetworkEstimator(), reportCount: Int = 5) {
+                estimator: NetworkEstimator = MonitorConfiguration.defaultEstimator, reportCount: Int = 5) {
         self.burnIn = burnIn
         self.window = window
         self.refitEvery = refitEvery

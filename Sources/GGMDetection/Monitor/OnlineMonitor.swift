@@ -197,8 +197,15 @@ public struct OnlineMonitor: Codable, Sendable {
         flushPending()
         let n = moments.count
         let fit: NetworkFit
+        let covariance = moments.covariance()
         do {
-            fit = try configuration.estimator.fit(covariance: moments.covariance(), sampleSize: n, warmStart: lastFit)
+            // Warm start from the last fit of this segment; a new segment starts cold.
+            let warm = phase == .burnIn ? nil : lastFit
+            do {
+                fit = try configuration.estimator.fit(covariance: covariance, sampleSize: n, warmStart: warm)
+            } catch where warm != nil {
+                fit = try configuration.estimator.fit(covariance: covariance, sampleSize: n, warmStart: nil)
+            }
         } catch {
             throw .referenceFitFailed(segmentStart: segmentStart, index: lastIndex, reason: String(describing: error))
         }
