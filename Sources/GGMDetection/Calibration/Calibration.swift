@@ -116,11 +116,30 @@ public enum Calibrator {
         public var local: [Double]
     }
 
-    /// Runs the null simulation and returns the maxima.
+    /// A positive definite version of a fitted precision to simulate from.
+    ///
+    /// A node-wise estimate is symmetric but not always positive definite. When its Cholesky
+    /// factorization fails, the diagonal is inflated, `Omega + delta diag(Omega)` with delta
+    /// doubling from 1e-4, until it succeeds; that is the smallest such inflation on that grid
+    /// (it shrinks the partial correlations by at most the factor 1 / (1 + delta)).
+    public static func simulationNull(_ precision: Matrix) throws -> GaussianSampler {
+        if let sampler = try? GaussianSampler(precision: precision) { return sampler }
+        var delta = 1e-4
+        while delta < 1e3 {
+            var inflated = precision
+            for i in 0..<precision.rows { inflated[i, i] *= 1 + delta }
+            if let sampler = try? GaussianSampler(precision: inflated) { return sampler }
+            delta *= 2
+        }
+        return try GaussianSampler(precision: Matrix.diagonal(precision.diagonal))
+    }
+
+    /// Runs the null simulation and returns the maxima of both statistics over the horizon
+    /// (those of a statistic the configured detector does not use are `-infinity`).
     public static func simulateMaxima(null precision: Matrix, configuration: MonitorConfiguration,
                                       fixedReference: Bool, horizon: Int, replicates: Int,
                                       seed: UInt64) throws -> Maxima {
-        let sampler = try GaussianSampler(precision: precision)
+        let sampler = try simulationNull(precision)
         let config = {
             var c = configuration
             c.thresholds = .fixed(global: nil, local: nil)
@@ -172,7 +191,10 @@ public enum Calibrator {
     }
 
     /// Thresholds from simulated maxima (split for the combined detector), with Monte Carlo intervals.
-    static func result(maxima: Maxima, q: Double, horizon: Int, precision: Matrix,
+    ///
+    /// One simulation with the combined detector serves all three detectors: pass the same
+    /// maxima with a configuration whose `detector` is global, local or combined.
+    public static func result(maxima: Maxima, q: Double, horizon: Int, precision: Matrix,
                        configuration: MonitorConfiguration, settings: CalibrationSettings) -> CalibrationResult {
         let detector = configuration.detector
         let n = maxima.global.count

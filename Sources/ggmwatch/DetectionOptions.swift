@@ -1,0 +1,121 @@
+import ArgumentParser
+import GGMDetection
+import GGMEstimation
+
+extension DetectorKind: ExpressibleByArgument {}
+extension EstimationMethod: ExpressibleByArgument {}
+
+/// Settings of the online procedure shared by `monitor` and `calibrate`.
+struct DetectionOptions: ParsableArguments {
+    @Option(help: "Statistics that raise alarms: global (KMA, all nodes' conditional likelihoods), local (max-norm, single edges and nodes) or combined.")
+    var detector: DetectorKind = .combined
+
+    @Option(name: .customLong("burn-in"), help: "Observations used to estimate the reference network at the start and after each alarm (N).")
+    var burnIn: Int = MonitorConfiguration().burnIn
+
+    @Option(help: "Window length (w).")
+    var window: Int = MonitorConfiguration().window
+
+    @Option(name: .customLong("refit-every"), help: "Refit the reference after this many quiet steps (B); 0 disables refits.")
+    var refitEvery: Int = MonitorConfiguration().refitEvery
+
+    @Option(help: "Reference estimator: nodewise (default for monitoring: scores residual variances directly) or glasso.")
+    var method: EstimationMethod = MonitorConfiguration.defaultEstimator.method
+
+    @Option(help: "Fixed lasso penalty on standardized data (default: the theory rate c sqrt(log p / n)).")
+    var lambda: Double?
+
+    @Option(name: .customLong("c"), help: "Constant of the theory rate lambda = c sqrt(log p / n).")
+    var theoryConstant: Double = NetworkEstimator.defaultTheoryConstant
+
+    @Option(name: .customLong("report-count"), help: "Nodes and edges named in each alarm.")
+    var reportCount: Int = 5
+
+    func validate() throws {
+        guard window >= 2 else { throw ValidationError("--window must be at least 2.") }
+        guard burnIn >= 2 else { throw ValidationError("--burn-in must be at least 2.") }
+        guard refitEvery >= 0 else { throw ValidationError("--refit-every must be 0 (never) or positive.") }
+        if let lambda, !(lambda >= 0 && lambda.isFinite) { throw ValidationError("--lambda must be a non-negative number.") }
+        guard theoryConstant > 0, theoryConstant.isFinite else { throw ValidationError("--c must be positive.") }
+        guard reportCount >= 1 else { throw ValidationError("--report-count must be at least 1.") }
+    }
+
+    func configuration(thresholds: ThresholdRule) -> MonitorConfiguration {
+        MonitorConfiguration(
+            burnIn: burnIn, window: window, refitEvery: refitEvery, detector: detector, thresholds: thresholds,
+            estimator: NetworkEstimator(method: method, lambda: lambda.map { .fixed($0) } ?? .theory(c: theoryConstant)),
+            reportCount: reportCount)
+    }
+}
+
+/// How alarm thresholds are set, shared by `monitor` and `calibrate`.
+struct ThresholdOptions: ParsableArguments {
+    @Option(help: "Target average run length: mean number of monitored observations between false alarms (calibrated by Monte Carlo). Default \(Int(ThresholdOptions.defaultARL)).")
+    var arl: Double?
+
+    @Option(name: .customLong("false-alarm-prob"), help: "Target probability of a false alarm within --horizon monitored observations (calibrated).")
+    var falseAlarmProbability: Double?
+
+    @Option(help: "Horizon for --false-alarm-prob (observations after the burn-in).")
+    var horizon: Int?
+
+    @Option(help: "The papers' per-window level: threshold z_{1-alpha} (global) and the Gumbel tau(p, alpha) (local), alpha split in two for combined. Not a false-alarm rate.")
+    var alpha: Double?
+
+    @Option(help: "Explicit threshold for the global statistic.")
+    var threshold: Double?
+
+    @Option(name: .customLong("local-threshold"), help: "Explicit threshold for the local statistic.")
+    var localThreshold: Double?
+
+    @Option(help: "Monte Carlo replicates for calibration.")
+    var replicates: Int = CalibrationSettings().replicates
+
+    @Option(help: "Seed of the calibration's simulations.")
+    var seed: UInt64 = 1
+
+    static let defaultARL = CalibrationSettings().target.averageRunLengthValue ?? 5000
+
+    func validate() throws {
+        let calibrated = arl != nil || falseAlarmProbability != nil
+        let explicit = threshold != nil || localThreshold != nil
+        let modes = [calibrated, alpha != nil, explicit].filter { $0 }.count
+        guard modes <= 1 else {
+            throw ValidationError("Choose one way to set thresholds: --arl or --false-alarm-prob (calibrated), --alpha (nominal), or --threshold/--local-threshold (explicit).")
+        }
+        if arl != nil && falseAlarmProbability != nil { throw ValidationError("Give --arl or --false-alarm-prob, not both.") }
+        if let arl, !(arl >= 10 && arl.isFinite) { throw ValidationError("--arl must be at least 10 observations.") }
+        if let q = falseAlarmProbability {
+            guard q > 0 && q < 1 else { throw ValidationError("--false-alarm-prob must be in (0, 1).") }
+            guard let horizon, horizon >= 1 else { throw ValidationError("--false-alarm-prob needs --horizon (observations).") }
+        } else if horizon != nil {
+            throw ValidationError("--horizon goes with --false-alarm-prob.")
+        }
+        if let alpha, !(alpha > 0 && alpha < 1) { throw ValidationError("--alpha must be in (0, 1).") }
+        guard replicates >= 20 else { throw ValidationError("--replicates must be at least 20.") }
+    }
+
+    /// The threshold rule; explicit thresholds must cover the statistics the detector uses.
+    func rule(detector: DetectorKind) throws -> ThresholdRule {
+        if let alpha { return .nominal(alpha: alpha) }
+        if threshold != nil || localThreshold != nil {
+            if detector.usesGlobal && threshold == nil { throw ValidationError("--detector \(detector.rawValue) needs --threshold for the global statistic.") }
+            if detector.usesLocal && localThreshold == nil { throw ValidationError("--detector \(detector.rawValue) needs --local-threshold for the local statistic.") }
+            return .fixed(global: threshold, local: localThreshold)
+        }
+        let target: CalibrationTarget
+        if let q = falseAlarmProbability, let horizon {
+            target = .falseAlarmProbability(q, horizon: horizon)
+        } else {
+            target = .averageRunLength(arl ?? Self.defaultARL)
+        }
+        return .calibrated(CalibrationSettings(target: target, replicates: replicates, seed: seed))
+    }
+}
+
+extension CalibrationTarget {
+    var averageRunLengthValue: Double? {
+        if case let .averageRunLength(a) = self { return a }
+        return nil
+    }
+}

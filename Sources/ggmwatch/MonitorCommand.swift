@@ -1,0 +1,100 @@
+import ArgumentParser
+import Foundation
+import GGMCore
+import GGMData
+import GGMDetection
+
+struct MonitorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "monitor",
+        abstract: "Watch a stream and raise an alarm when its network of dependencies changes.",
+        discussion: """
+        Reads observations one row at a time (a CSV file, - for standard input, or --sp500) and writes \
+        one JSON object per alarm to standard output as it happens (JSON Lines, flushed), then a final \
+        summary object. `tail -f sensors.csv | ggmwatch monitor -` raises alarms live.
+
+        The reference network is estimated from a burn-in, refitted every --refit-every quiet steps \
+        from all data since the last change except the current window, and re-estimated from a fresh \
+        burn-in after each alarm. With --reference net.json (the `fit` output) that network, with mean \
+        zero, is the fixed reference: no burn-in, no refit; an alarm only empties the window.
+
+        Thresholds are calibrated by Monte Carlo for a target average run length unless --alpha or \
+        --threshold is given. With --state FILE the monitor resumes from FILE when it exists and saves \
+        its whole state there at the end of input, on a data error, and on SIGINT/SIGTERM: feeding a \
+        stream in two parts gives exactly the alarms and trace of one run.
+        """)
+
+    @OptionGroup var data: DataOptions
+    @OptionGroup var detection: DetectionOptions
+    @OptionGroup var thresholdOptions: ThresholdOptions
+
+    @Option(help: "Fixed reference network (JSON written by `ggmwatch fit`).")
+    var reference: String?
+
+    @Option(help: "Write a CSV row per evaluated window: index, statistics and thresholds.")
+    var trace: String?
+
+    @Option(help: "Monitor state file: loaded if it exists, saved at the end, on errors and on SIGINT/SIGTERM.")
+    var state: String?
+
+    @Flag(help: "No progress messages on standard error.")
+    var quiet = false
+
+    func run() throws {
+        var source = try data.openStream()
+        let names = source.names
+        let session = try MonitorSession(
+            names: names, statePath: state, tracePath: trace,
+            makeMonitor: { () throws -> OnlineMonitor in
+                let rule = try thresholdOptions.rule(detector: detection.detector)
+                let configuration = detection.configuration(thresholds: rule)
+                if let reference {
+                    let network = try ReferenceNetwork.load(path: reference)
+                    guard network.names == names else {
+                        throw ValidationError("the reference network's node names do not match the data's columns (\(network.names.count) vs \(names.count) nodes)")
+                    }
+                    return try OnlineMonitor(reference: ReferenceModel(precision: network.precision),
+                                             configuration: configuration, names: names)
+                }
+                return try OnlineMonitor(dimension: names.count, configuration: configuration, names: names)
+            })
+        session.installSignalHandlers()
+        let progress = Progress(enabled: !quiet && data.data != nil && data.data != "-")
+        do {
+            while let observation = try source.next() {
+                try session.process(observation)
+                progress.tick(rows: session.rowsThisRun, alarms: session.alarmsThisRun)
+            }
+        } catch {
+            session.finish(saveState: true)
+            progress.done()
+            throw error
+        }
+        progress.done()
+        session.writeSummary()
+        session.finish(saveState: true)
+    }
+}
+
+/// A minimal reader of the network JSON written by `fit`: node names and the precision.
+struct ReferenceNetwork: Decodable {
+    let names: [String]
+    let precision: [[Double]]
+
+    static func load(path: String) throws -> (names: [String], precision: Matrix) {
+        let url = URL(fileURLWithPath: path)
+        let bytes: Data
+        do { bytes = try Data(contentsOf: url) } catch {
+            throw ValidationError("cannot read reference network \(path): \(error.localizedDescription)")
+        }
+        let file: ReferenceNetwork
+        do { file = try JSONDecoder().decode(ReferenceNetwork.self, from: bytes) } catch {
+            throw ValidationError("\(path) is not a network file written by `ggmwatch fit` (needs names and precision): \(error)")
+        }
+        let p = file.names.count
+        guard file.precision.count == p, file.precision.allSatisfy({ $0.count == p }) else {
+            throw ValidationError("\(path): precision must be \(p) x \(p) to match its \(p) names")
+        }
+        return (file.names, Matrix(file.precision))
+    }
+}
