@@ -355,7 +355,7 @@ public enum HTMLReport {
 
     /// The table of most changed edges.
     static func renderEdgeTable(_ rows: [EdgeRow], colors: [String: String], into w: inout SVGWriter) {
-        func value(_ x: Double) -> String { x.isFinite ? NumberText.label(x, 3) : "\u{2013}" }
+        func value(_ x: Double) -> String { NumberText.decimal(x, 3) }
         w.open("table", [("class", "edge-table")])
         w.open("thead")
         w.open("tr")
@@ -381,7 +381,7 @@ public enum HTMLReport {
             w.close("td")
             w.element("td", [("class", "num")], text: value(r.before))
             w.element("td", [("class", "num")], text: value(r.after))
-            w.element("td", [("class", "num")], text: r.before.isFinite && r.after.isFinite ? NumberText.label(r.after - r.before, 3) : "\u{2013}")
+            w.element("td", [("class", "num")], text: NumberText.decimal(r.after - r.before, 3, plusSign: true))
             w.open("td")
             w.element("span", [("class", "kind kind-" + r.kind.rawValue.replacingOccurrences(of: " ", with: "-"))], text: r.kind.rawValue)
             w.close("td")

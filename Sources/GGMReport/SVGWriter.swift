@@ -130,6 +130,24 @@ public enum NumberText {
         return s.hasPrefix("-") ? "\u{2212}" + s.dropFirst() : s
     }
 
+    /// `x` with exactly `places` decimals (for table columns), a typographic minus, and an
+    /// optional explicit plus sign: "0.500", "\u{2212}0.386", "+0.527".
+    public static func decimal(_ x: Double, _ places: Int, plusSign: Bool = false) -> String {
+        guard x.isFinite else { return "\u{2013}" }
+        var s = fixed(x, places)
+        let negative = s.hasPrefix("-")
+        if negative { s.removeFirst() }
+        if places > 0 {
+            if let dot = s.firstIndex(of: ".") {
+                s += String(repeating: "0", count: places - s.distance(from: dot, to: s.endIndex) + 1)
+            } else {
+                s += "." + String(repeating: "0", count: places)
+            }
+        }
+        if negative { return "\u{2212}" + s }
+        return plusSign && s.contains(where: { $0 != "0" && $0 != "." }) ? "+" + s : s
+    }
+
     /// `x` with thousands separators (U+202F narrow no-break space is avoided; a comma is used).
     public static func grouped(_ n: Int) -> String {
         let digits = String(abs(n))

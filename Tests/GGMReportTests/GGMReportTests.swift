@@ -129,7 +129,13 @@ struct HTMLReportTests {
             #expect(tree.select("span", class: "group-legend-entry", inside: panel).count == 4)
             #expect(tree.select("figcaption", class: "network-caption", inside: panel).count == 2)
             let table = try #require(tree.select("table", class: "edge-table", inside: panel).first)
-            #expect(tree.select("tr", class: "edge-row", inside: table).count == change.edgeTable.count)
+            let rows = tree.select("tr", class: "edge-row", inside: table)
+            #expect(rows.count == change.edgeTable.count)
+            let firstCells = tree.select("td", inside: rows[0]).map { tree[$0].text }
+            let r = change.edgeTable[0]
+            #expect(firstCells == ["1", r.a + " \u{2013} " + r.b, (r.groupA ?? "") + " \u{2013} " + (r.groupB ?? ""),
+                                   NumberText.decimal(r.before, 3), NumberText.decimal(r.after, 3),
+                                   NumberText.decimal(r.after - r.before, 3, plusSign: true), r.kind.rawValue])
             // Small networks are drawn whole: every edge, changed ones on top.
             let drawn = tree.select("path", class: "edge", inside: svgs[0]).filter { !tree[$0].hasClass("edge-gone") }
             #expect(drawn.count == change.before.edges.count)
@@ -156,6 +162,7 @@ struct HTMLReportTests {
     @Test("Names with & and < are escaped and read back unchanged")
     func escaping() throws {
         var doc = Self.dated
+        doc.title = "Network change monitor: synthetic returns & <test> data"
         doc.notes.append("Tricky: a & b < c > d \"quoted\" 'single' \u{1} control")
         doc.summaryRows[1][4] = "R&D <core>"
         let (html, tree) = try parsed(doc)
@@ -305,6 +312,12 @@ struct ReportBuildingBlockTests {
         #expect(NumberText.fixed(0.05, 2) == "0.05")
         #expect(NumberText.fixed(.nan, 1) == "0")
         #expect(NumberText.label(-0.5, 1) == "\u{2212}0.5")
+        #expect(NumberText.decimal(0.32, 3) == "0.320")
+        #expect(NumberText.decimal(-0.386, 3) == "\u{2212}0.386")
+        #expect(NumberText.decimal(0.5271, 3, plusSign: true) == "+0.527")
+        #expect(NumberText.decimal(0, 3, plusSign: true) == "0.000")
+        #expect(NumberText.decimal(2, 1) == "2.0")
+        #expect(NumberText.decimal(.nan, 3) == "\u{2013}")
         #expect(NumberText.grouped(1_234_567) == "1,234,567")
         #expect(NumberText.grouped(999) == "999")
     }

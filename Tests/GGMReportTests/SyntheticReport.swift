@@ -200,7 +200,7 @@ enum SyntheticReport {
             ])
         }
         return ReportDocument(
-            title: "Network change monitor: synthetic returns & <test> data",
+            title: "Network change monitor \u{2013} synthetic sector returns",
             subtitle: "\(nodeCount) series in \(groups) groups \u{00B7} node-wise lasso reference, burn-in \(burnIn) days, window 30",
             generatedBy: "ggmwatch monitor --input returns.csv --report out.html --seed 7",
             summaryRows: summary,
