@@ -71,9 +71,9 @@ public struct CircularLayout: Sendable {
 /// from the view are drawn dashed grey (the edge is gone). Highlighted nodes are enlarged,
 /// outlined and labelled when there are at most `maxNodeLabels` of them.
 ///
-/// Markup: root `<svg class="network network-ROLE">`, `g.group-label`, `path.edge` (with
-/// `edge-positive` / `edge-negative`, and `edge-changed` or `edge-gone`), `circle.node`
-/// (with `node-changed`), `text.node-label`.
+/// Markup: root `<svg class="network network-ROLE">`, `text.group-label`, `path.group-arc`,
+/// `path.edge` (with `edge-positive` / `edge-negative`, and `edge-changed` or `edge-gone`;
+/// unchanged edges carry `data-weight`), `circle.node` (with `node-changed`), `text.node-label`.
 public struct NetworkDiagram: Sendable {
     public var view: NetworkView
     public var layout: CircularLayout
@@ -215,7 +215,8 @@ public struct NetworkDiagram: Sendable {
             let t = abs(e.weight) / maxAbs
             w.element("path", [("class", e.weight >= 0 ? "edge edge-positive" : "edge edge-negative"), ("d", curve(e.u, e.v)),
                                ("stroke", e.weight >= 0 ? Palette.positiveEdge : Palette.negativeEdge),
-                               ("stroke-width", NumberText.fixed((0.4 + 1.8 * t) * crowding, 2)), ("stroke-opacity", NumberText.fixed((0.12 + 0.5 * t) * crowding, 2))])
+                               ("stroke-width", NumberText.fixed((0.4 + 1.8 * t) * crowding, 2)), ("stroke-opacity", NumberText.fixed((0.12 + 0.5 * t) * crowding, 2)),
+                               ("data-weight", NumberText.fixed(e.weight, 3))])
         }
         w.newline()
         for p in gone {

@@ -225,13 +225,29 @@ struct HTMLReportTests {
         #expect(tree[caption].text.contains("showing the 300 strongest"), "\(tree[caption].text)")
         #expect(tree.select("text", class: "group-label", inside: before).count == 11)
         #expect(html.utf8.count < 2_000_000)
-        // The drawn plain edges are the strongest ones.
-        let weakestDrawn = change.before.edges.filter { !Set(change.before.highlightedEdges).contains(NodePair($0.u, $0.v)) }
-            .map { abs($0.weight) }.sorted(by: >)[299]
-        let widths = tree.select("path", class: "edge", inside: before).filter { !tree[$0].hasClass("edge-changed") && !tree[$0].hasClass("edge-gone") }
-            .map { Double(tree[$0].attributes["stroke-width"]!)! }
-        #expect(widths.count == 300)
-        #expect(weakestDrawn > 0)
+        // The drawn unchanged edges are exactly the 300 strongest unchanged ones.
+        let highlighted = Set(change.before.highlightedEdges)
+        let strengths = change.before.edges.filter { !highlighted.contains(NodePair($0.u, $0.v)) }.map { abs($0.weight) }.sorted(by: >)
+        let drawnStrengths = tree.select("path", class: "edge", inside: before).filter { !tree[$0].hasClass("edge-changed") && !tree[$0].hasClass("edge-gone") }
+            .map { abs(Double(tree[$0].attributes["data-weight"]!)!) }
+        #expect(drawnStrengths.count == 300)
+        #expect(drawnStrengths.min()! >= strengths[299] - 0.0005)
+        #expect(drawnStrengths.min()! >= strengths[300] - 0.0005)
+        #expect(drawnStrengths.reduce(0, +) > strengths.prefix(300).reduce(0, +) - 0.5, "the sum matches the top 300 up to rounding")
+        // Weakest first, so the strongest lie on top.
+        #expect(drawnStrengths == drawnStrengths.sorted())
+    }
+
+    @Test("A log-scale statistic gets decade ticks and drops non-positive values")
+    func logScale() throws {
+        let points = (0..<500).map { SeriesPoint(index: $0, value: $0 == 100 ? 0 : 1 + Double($0 % 50) * Double($0 % 50)) }
+        let doc = ReportDocument(title: "Log", generatedBy: "test",
+                                 statistics: [StatisticSeries(name: "T", points: points, threshold: [.init(index: 0, value: 500)], scale: .log)])
+        let (_, tree) = try parsed(doc)
+        let labels = tree.select("text", class: "tick-y").map { tree[$0].text }
+        #expect(labels == ["1", "10", "100", "1000", "10000"])
+        let path = try #require(tree.select("path", class: "series-line").first)
+        #expect(tree[path].attributes["d"]!.filter { $0 == "M" }.count == 2, "the zero splits the line")
     }
 
     /// Writes the sample pages when `GGM_REPORT_SAMPLE` (30 nodes) or `GGM_REPORT_SAMPLE_LARGE` (452 nodes) is set.
