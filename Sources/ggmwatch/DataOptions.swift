@@ -69,4 +69,18 @@ struct DataOptions: ParsableArguments {
         if from != nil || to != nil { return try LabelRangeSource(reader, from: from, to: to) }
         return reader
     }
+
+    /// The group of each node: the S&P 500 sectors with `--sp500`, or those of a `node,group` CSV.
+    /// Nodes missing from the file have no group; nil when no groups are known.
+    func nodeGroups(names: [String], groupsPath: String?) throws -> [String?]? {
+        if let groupsPath {
+            let map = try GroupMap.load(csv: groupsPath)
+            return names.map { map.group(of: $0) }
+        }
+        if sp500 {
+            let map = try SP500.groups()
+            return names.map { map.group(of: $0) }
+        }
+        return nil
+    }
 }

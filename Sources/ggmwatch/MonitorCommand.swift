@@ -37,6 +37,9 @@ struct MonitorCommand: ParsableCommand {
     @Option(help: "Monitor state file: loaded if it exists, saved at the end, on errors and on SIGINT/SIGTERM.")
     var state: String?
 
+    @Option(help: "CSV mapping node to group (node,group), to name the groups most involved in each alarm. The S&P 500 uses its GICS sectors.")
+    var groups: String?
+
     @Flag(help: "No progress messages on standard error.")
     var quiet = false
 
@@ -58,6 +61,7 @@ struct MonitorCommand: ParsableCommand {
                 }
                 return try OnlineMonitor(dimension: names.count, configuration: configuration, names: names)
             })
+        session.groups = try data.nodeGroups(names: names, groupsPath: groups)
         session.installSignalHandlers()
         let progress = Progress(enabled: !quiet && data.data != nil && data.data != "-")
         do {

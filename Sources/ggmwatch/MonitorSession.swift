@@ -24,6 +24,8 @@ final class MonitorSession: @unchecked Sendable {
         e.outputFormatting = [.sortedKeys]
         return e
     }()
+    /// Group of each node (S&P 500 sectors, or `--groups`), for attributing alarms to groups.
+    var groups: [String?]?
     private(set) var rowsThisRun = 0
     private(set) var alarmsThisRun = 0
     private var lastLabel: String?
@@ -87,11 +89,14 @@ final class MonitorSession: @unchecked Sendable {
     func process(_ observation: Observation) throws {
         lock.lock()
         defer { lock.unlock() }
-        let step: MonitorStep
-        do {
-            step = try monitor.update(observation.values, label: observation.label)
-        } catch let error as MonitorError {
-            throw ValidationError("line \(observation.line) (row \(observation.index)): \(error)")
+        let result: Result<MonitorStep, MonitorError> = Result { () throws(MonitorError) in
+            try monitor.update(observation.values, label: observation.label)
+        }
+        guard case let .success(step) = result else {
+            if case let .failure(error) = result {
+                throw ValidationError("line \(observation.line) (row \(observation.index)): \(error)")
+            }
+            return
         }
         rowsThisRun += 1
         lastLabel = observation.label
@@ -107,7 +112,10 @@ final class MonitorSession: @unchecked Sendable {
         }
         if let alarm = step.alarm {
             alarmsThisRun += 1
-            emit(AlarmEvent(alarm: alarm))
+            emit(AlarmEvent(alarm: alarm, topGroups: groups.map { alarmGroups(alarm, groups: $0) }))
+        }
+        if let change = step.networkChange {
+            emit(NetworkChangeEvent(change: change, topGroups: groups.map { changeGroups(change, groups: $0) }))
         }
     }
 
@@ -153,13 +161,47 @@ final class MonitorSession: @unchecked Sendable {
     }
 }
 
+/// Groups most involved in an alarm: node contributions (global) and edge evidence |E_uv|
+/// (local, half to each endpoint), each normalized to sum to one, then averaged.
+func alarmGroups(_ alarm: Alarm, groups: [String?]) -> [GroupAttribution.Share] {
+    let nodeTotal = alarm.topNodes.reduce(0) { $0 + max($1.contribution, 0) }
+    let edgeTotal = alarm.topEdges.reduce(0) { $0 + abs($1.value) }
+    var weights: [(node: Int, weight: Double)] = []
+    for n in alarm.topNodes where nodeTotal > 0 { weights.append((n.node, max(n.contribution, 0) / nodeTotal)) }
+    for e in alarm.topEdges where edgeTotal > 0 {
+        weights.append((e.u, 0.5 * abs(e.value) / edgeTotal))
+        weights.append((e.v, 0.5 * abs(e.value) / edgeTotal))
+    }
+    return Array(GroupAttribution.shares(nodes: weights, groups: groups).prefix(5))
+}
+
+/// Groups most involved in a network change: summed |change in partial correlation| per node.
+func changeGroups(_ change: NetworkChange, groups: [String?]) -> [GroupAttribution.Share] {
+    Array(GroupAttribution.shares(
+        nodes: change.comparison.mostChangedNodes.map { ($0.node, $0.contribution) }, groups: groups).prefix(5))
+}
+
 /// One alarm as a JSON Lines object (`"event": "alarm"`).
 struct AlarmEvent: Encodable {
     let alarm: Alarm
+    let topGroups: [GroupAttribution.Share]?
     func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: DynamicKey.self)
         try c.encode("alarm", forKey: DynamicKey("event"))
+        try c.encodeIfPresent(topGroups, forKey: DynamicKey("topGroups"))
         try alarm.encode(to: encoder)
+    }
+}
+
+/// The network change after a new burn-in, as a JSON Lines object (`"event": "networkChange"`).
+struct NetworkChangeEvent: Encodable {
+    let change: NetworkChange
+    let topGroups: [GroupAttribution.Share]?
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: DynamicKey.self)
+        try c.encode("networkChange", forKey: DynamicKey("event"))
+        try c.encodeIfPresent(topGroups, forKey: DynamicKey("topGroups"))
+        try change.encode(to: encoder)
     }
 }
 

@@ -20,6 +20,10 @@ public struct Alarm: Codable, Sendable, Equatable {
     public let index: Int
     /// Row label (date or timestamp) of that observation, when the input has one.
     public let label: String?
+    /// Estimated index of the first observation after the change (``ChangeTimeEstimator``).
+    public let estimatedChange: Int?
+    /// Row label of the estimated change, when the input has labels.
+    public let estimatedChangeLabel: String?
     /// Which statistics crossed their thresholds (`global`, `local`, or both).
     public let firedBy: [DetectorKind]
     public let globalStatistic: Double?

@@ -26,6 +26,8 @@ public struct MonitorStep: Sendable, Equatable {
     public let alarm: Alarm?
     /// Whether the reference was (re)estimated after this observation.
     public let refitted: Bool
+    /// The network change, when this observation completed the burn-in after an alarm.
+    public var networkChange: NetworkChange? = nil
 
     /// Whether a full window was scored at this observation.
     public var evaluated: Bool { global != nil || local != nil }
@@ -82,6 +84,20 @@ public struct OnlineMonitor: Codable, Sendable {
     private var engine: WindowStatistics?
     private var lastFit: NetworkFit?
     private var quietSteps: Int = 0
+    /// The last `historyLength` observations and labels (ring), for estimating change times.
+    private var history: [Double] = []
+    private var historyLabels: [String?] = []
+    private var historyCount: Int = 0
+    /// The alarm and the reference before it, kept until the next burn-in completes.
+    private var pendingComparison: PendingComparison?
+
+    struct PendingComparison: Codable, Sendable {
+        let alarmIndex: Int
+        let precision: Matrix
+    }
+
+    /// Number of recent observations searched for the change time: three windows.
+    public var historyLength: Int { 3 * configuration.window }
 
     /// Observations buffered before they are added to the sufficient statistics in one batch.
     static let pendingBatchRows = 256
@@ -132,16 +148,29 @@ public struct OnlineMonitor: Codable, Sendable {
         guard x.count == p else { throw .dimensionMismatch(index: index, expected: p, found: x.count) }
         for j in 0..<p where !x[j].isFinite { throw .nonFiniteValue(index: index, node: j) }
         observationCount += 1
+        recordHistory(x, label: label)
 
         if phase == .burnIn {
             appendPending(x)
             var refitted = false
+            var change: NetworkChange?
             if moments.count + pending.count / p >= configuration.burnIn {
                 try fitReference(lastIndex: index)
                 refitted = true
+                if let pendingComparison, let after = engine?.reference.precision {
+                    change = NetworkChange(
+                        alarmIndex: pendingComparison.alarmIndex, index: index, label: label,
+                        before: WeightedEdge.edges(of: pendingComparison.precision),
+                        after: WeightedEdge.edges(of: after),
+                        comparison: NetworkComparison(before: pendingComparison.precision, after: after, names: names,
+                                                      count: configuration.reportCount * 2))
+                    self.pendingComparison = nil
+                }
             }
-            return MonitorStep(index: index, phase: .burnIn, global: nil, local: nil,
-                               thresholds: nil, alarm: nil, refitted: refitted)
+            var step = MonitorStep(index: index, phase: .burnIn, global: nil, local: nil,
+                                   thresholds: nil, alarm: nil, refitted: refitted)
+            step.networkChange = change
+            return step
         }
 
         var evicted: [Double] = []
@@ -178,6 +207,36 @@ public struct OnlineMonitor: Codable, Sendable {
         }
         return MonitorStep(index: index, phase: .monitoring, global: global, local: local,
                            thresholds: thresholds, alarm: nil, refitted: refitted)
+    }
+
+    private mutating func recordHistory(_ x: [Double], label: String?) {
+        let p = dimension
+        let length = historyLength
+        if history.isEmpty {
+            history = [Double](repeating: 0, count: length * p)
+            historyLabels = [String?](repeating: nil, count: length)
+        }
+        let slot = (observationCount - 1) % length
+        for j in 0..<p { history[slot * p + j] = x[j] }
+        historyLabels[slot] = label
+        historyCount = min(historyCount + 1, length)
+    }
+
+    /// The recent observations from index `start` (clamped to what the history holds) up to the
+    /// last one, oldest first, with the index of the first row and the labels.
+    private func recentObservations(from start: Int) -> (Matrix, Int, [String?]) {
+        let p = dimension
+        let length = historyLength
+        let last = observationCount - 1
+        let first = max(start, last - historyCount + 1)
+        var m = Matrix(rows: last - first + 1, columns: p)
+        var labels: [String?] = []
+        for (r, index) in (first...last).enumerated() {
+            let slot = index % length
+            for j in 0..<p { m[r, j] = history[slot * p + j] }
+            labels.append(historyLabels[slot])
+        }
+        return (m, first, labels)
     }
 
     private mutating func appendPending(_ x: [Double]) {
@@ -266,6 +325,9 @@ public struct OnlineMonitor: Codable, Sendable {
             phase = .filling
             return
         }
+        if let reference = engine?.reference {
+            pendingComparison = PendingComparison(alarmIndex: index, precision: reference.precision)
+        }
         segmentStart = index + 1
         moments = RunningMoments(dimension: dimension)
         pending.removeAll()
@@ -287,7 +349,12 @@ public struct OnlineMonitor: Codable, Sendable {
         let topEdges = engine.topEdges(k).map {
             EdgeContribution(u: $0.u, v: $0.v, names: [names[$0.u], names[$0.v]], value: $0.value)
         }
-        return Alarm(index: index, label: label, firedBy: fired,
+        let (recent, firstIndex, labels) = recentObservations(from: segmentStart)
+        let estimate = ChangeTimeEstimator.estimate(recent: recent, firstIndex: firstIndex, reference: engine.reference)
+        return Alarm(index: index, label: label,
+                     estimatedChange: estimate?.index,
+                     estimatedChangeLabel: estimate.flatMap { labels[$0.index - firstIndex] },
+                     firedBy: fired,
                      globalStatistic: global, globalThreshold: thresholds?.global,
                      localStatistic: local, localThreshold: thresholds?.local,
                      segmentStart: segmentStart, referenceSampleSize: engine.reference.sampleSize,

@@ -1,0 +1,141 @@
+import GGMCore
+
+/// How one edge differs between two networks, in partial correlations `r_uv = -Omega_uv / sqrt(Omega_uu Omega_vv)`.
+public struct EdgeDifference: Codable, Sendable, Equatable {
+    public enum Kind: String, Codable, Sendable {
+        case appeared, disappeared, signChanged, changed
+    }
+    public let u: Int
+    public let v: Int
+    public let names: [String]
+    public let before: Double
+    public let after: Double
+    public let kind: Kind
+
+    public var change: Double { after - before }
+}
+
+/// The difference between the network before a change and the one estimated after it
+/// (ALGORITHMS.md section 7, "What"): edges that appeared, disappeared or changed sign, and the
+/// largest changes in partial correlation.
+///
+/// An edge is present when `|r_uv| >= edgeThreshold` (default 0.01: smaller partial
+/// correlations are numerical dust of the lasso fits and would make every comparison noisy).
+public struct NetworkComparison: Codable, Sendable, Equatable {
+    public let edgesBefore: Int
+    public let edgesAfter: Int
+    public let appeared: [EdgeDifference]
+    public let disappeared: [EdgeDifference]
+    public let signChanged: [EdgeDifference]
+    /// The largest `|after - before|`, strongest first (any kind).
+    public let largestChanges: [EdgeDifference]
+    /// Nodes ranked by the summed `|after - before|` of their edges, strongest first.
+    public let mostChangedNodes: [NodeContribution]
+
+    public init(before: Matrix, after: Matrix, names: [String], edgeThreshold: Double = 0.01, count: Int = 10) {
+        let p = before.rows
+        precondition(after.rows == p && names.count == p)
+        func partial(_ m: Matrix, _ u: Int, _ v: Int) -> Double {
+            -m[u, v] / (m[u, u] * m[v, v]).squareRoot()
+        }
+        var appeared: [EdgeDifference] = []
+        var disappeared: [EdgeDifference] = []
+        var signChanged: [EdgeDifference] = []
+        var all: [EdgeDifference] = []
+        var nodeChange = [Double](repeating: 0, count: p)
+        var nBefore = 0
+        var nAfter = 0
+        for u in 0..<p {
+            for v in (u + 1)..<p {
+                let b = partial(before, u, v)
+                let a = partial(after, u, v)
+                let inBefore = abs(b) >= edgeThreshold
+                let inAfter = abs(a) >= edgeThreshold
+                if inBefore { nBefore += 1 }
+                if inAfter { nAfter += 1 }
+                guard inBefore || inAfter else { continue }
+                let kind: EdgeDifference.Kind
+                if inBefore && !inAfter { kind = .disappeared }
+                else if !inBefore && inAfter { kind = .appeared }
+                else if (a > 0) != (b > 0) { kind = .signChanged }
+                else { kind = .changed }
+                let d = EdgeDifference(u: u, v: v, names: [names[u], names[v]], before: b, after: a, kind: kind)
+                switch kind {
+                case .appeared: appeared.append(d)
+                case .disappeared: disappeared.append(d)
+                case .signChanged: signChanged.append(d)
+                case .changed: break
+                }
+                all.append(d)
+                nodeChange[u] += abs(a - b)
+                nodeChange[v] += abs(a - b)
+            }
+        }
+        let byMagnitude: (EdgeDifference, EdgeDifference) -> Bool = { abs($0.change) > abs($1.change) }
+        self.edgesBefore = nBefore
+        self.edgesAfter = nAfter
+        self.appeared = appeared.sorted(by: byMagnitude)
+        self.disappeared = disappeared.sorted(by: byMagnitude)
+        self.signChanged = signChanged.sorted(by: byMagnitude)
+        self.largestChanges = Array(all.sorted(by: byMagnitude).prefix(count))
+        self.mostChangedNodes = nodeChange.indices.sorted { nodeChange[$0] > nodeChange[$1] }.prefix(count)
+            .map { NodeContribution(node: $0, name: names[$0], contribution: nodeChange[$0]) }
+    }
+}
+
+/// An edge of a network as a partial correlation.
+public struct WeightedEdge: Codable, Sendable, Equatable {
+    public let u: Int
+    public let v: Int
+    public let partialCorrelation: Double
+}
+
+extension WeightedEdge {
+    /// The edges `|r_uv| >= threshold` of a precision matrix, strongest first.
+    public static func edges(of precision: Matrix, threshold: Double = 0.01) -> [WeightedEdge] {
+        var out: [WeightedEdge] = []
+        for u in 0..<precision.rows {
+            for v in (u + 1)..<precision.rows {
+                let r = -precision[u, v] / (precision[u, u] * precision[v, v]).squareRoot()
+                if abs(r) >= threshold { out.append(WeightedEdge(u: u, v: v, partialCorrelation: r)) }
+            }
+        }
+        return out.sorted { abs($0.partialCorrelation) > abs($1.partialCorrelation) }
+    }
+}
+
+/// The network change reported once the burn-in after an alarm completes.
+public struct NetworkChange: Codable, Sendable, Equatable {
+    /// Index of the alarm this change follows.
+    public let alarmIndex: Int
+    /// Index of the observation that completed the new burn-in.
+    public let index: Int
+    public let label: String?
+    /// The networks before the alarm and after it, as edge lists (partial correlations).
+    public let before: [WeightedEdge]
+    public let after: [WeightedEdge]
+    public let comparison: NetworkComparison
+}
+
+/// Ranks groups (sectors, brain systems) by their share of an alarm's evidence.
+public enum GroupAttribution {
+    public struct Share: Codable, Sendable, Equatable {
+        public let group: String
+        public let share: Double
+    }
+
+    /// Shares of the total weight of `items` (node indices with non-negative weights) per group;
+    /// edge evidence is split half to each endpoint's group. Nodes without a group are "(none)".
+    public static func shares(nodes: [(node: Int, weight: Double)], groups: [String?]) -> [Share] {
+        var totals: [String: Double] = [:]
+        var sum = 0.0
+        for (node, weight) in nodes where weight > 0 {
+            let g = groups[node] ?? "(none)"
+            totals[g, default: 0] += weight
+            sum += weight
+        }
+        guard sum > 0 else { return [] }
+        return totals.map { Share(group: $0.key, share: $0.value / sum) }
+            .sorted { $0.share != $1.share ? $0.share > $1.share : $0.group < $1.group }
+    }
+}
