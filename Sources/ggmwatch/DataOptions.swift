@@ -20,6 +20,9 @@ struct DataOptions: ParsableArguments {
     @Option(help: "Last row to use, by row label, inclusive.")
     var to: String?
 
+    @Flag(name: .customLong("ewma-scale"), help: "With --sp500: divide each stock's returns by its causal EWMA volatility (RiskMetrics, lambda 0.94), so that volatility clustering does not pass for rewiring.")
+    var ewmaScale = false
+
     @Option(help: "Missing cells (empty, NA, NaN): error, skip-row (drop the row), previous (carry the last value forward).")
     var missing: MissingValuePolicy = .error
 
@@ -29,6 +32,9 @@ struct DataOptions: ParsableArguments {
         }
         if let from, let to, from > to {
             throw ValidationError("--from \(from) is after --to \(to).")
+        }
+        if ewmaScale && !sp500 {
+            throw ValidationError("--ewma-scale applies to the embedded S&P 500 prices (--sp500).")
         }
         if sp500 && missing != .error {
             throw ValidationError("--missing applies to data files; the S&P 500 data have no missing values.")
@@ -42,11 +48,18 @@ struct DataOptions: ParsableArguments {
 
     /// The data set and human-readable notes on what was done to it (rows dropped, splits removed).
     func loadDatasetWithNotes() throws -> (dataset: Dataset, notes: [String]) {
+        try Self.loadDatasetWithNotes(path: data, sp500: sp500, from: from, to: to, missing: missing, ewmaScale: ewmaScale)
+    }
+
+    /// Loads a data file (or the S&P 500 returns) restricted to a label range, with notes.
+    static func loadDatasetWithNotes(path: String?, sp500: Bool, from: String?, to: String?,
+                                     missing: MissingValuePolicy = .error,
+                                     ewmaScale: Bool = false) throws -> (dataset: Dataset, notes: [String]) {
         if sp500 {
-            let (returns, report) = try SP500.returns(from: from, to: to)
+            let (returns, report) = try SP500.returns(from: from, to: to, options: sp500Options(ewmaScale: ewmaScale))
             return (returns, [report.description])
         }
-        let (full, report) = try Dataset.loadWithReport(csv: data ?? "-", missing: missing)
+        let (full, report) = try Dataset.loadWithReport(csv: path ?? "-", missing: missing)
         var dataset = full
         if from != nil || to != nil { dataset = try full.rows(from: from, to: to) }
         try dataset.validateForModelling()
@@ -58,11 +71,18 @@ struct DataOptions: ParsableArguments {
         return (dataset, notes)
     }
 
+    /// The documented S&P 500 preprocessing, with the optional EWMA volatility scaling.
+    static func sp500Options(ewmaScale: Bool) -> PreprocessingOptions {
+        var options = PreprocessingOptions.standard
+        if ewmaScale { options.volatilityScaling = .riskMetrics }
+        return options
+    }
+
     /// A stream of observations for the monitor: the file or standard input read row by row,
     /// or the S&P 500 returns from memory; restricted to `--from`/`--to` by label.
     func openStream() throws -> any ObservationSource {
         if sp500 {
-            let (returns, _) = try SP500.returns(from: from, to: to)
+            let (returns, _) = try SP500.returns(from: from, to: to, options: Self.sp500Options(ewmaScale: ewmaScale))
             return returns.stream()
         }
         let reader = try ObservationReader(path: data ?? "-", missing: missing)

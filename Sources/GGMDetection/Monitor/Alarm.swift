@@ -36,7 +36,7 @@ public struct Alarm: Codable, Sendable, Equatable {
     public let referenceSampleSize: Int
     /// Nodes with the largest contributions to the global statistic, strongest first.
     public let topNodes: [NodeContribution]
-    /// Entries with the largest `|E_uv|` of the local statistic (off-diagonal edges and diagonal
-    /// entries, i.e. variance changes, with u == v), strongest first.
+    /// Edges (u < v) with the largest `|E_uv|` of the local statistic, strongest first. Diagonal
+    /// entries (a node's own residual variance) are left out here: they show in ``topNodes``.
     public let topEdges: [EdgeContribution]
 }

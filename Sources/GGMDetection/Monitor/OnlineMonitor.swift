@@ -346,7 +346,7 @@ public struct OnlineMonitor: Codable, Sendable {
                 .prefix(k)
                 .map { NodeContribution(node: $0, name: names[$0], contribution: contributions[$0]) }
         }
-        let topEdges = engine.topEdges(k).map {
+        let topEdges = engine.topEdges(k, includeDiagonal: false).map {
             EdgeContribution(u: $0.u, v: $0.v, names: [names[$0.u], names[$0.v]], value: $0.value)
         }
         let (recent, firstIndex, labels) = recentObservations(from: segmentStart)

@@ -1,0 +1,108 @@
+import ArgumentParser
+import Foundation
+import GGMCore
+import GGMData
+import GGMDetection
+import GGMEstimation
+
+struct CalibrateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "calibrate",
+        abstract: "Calibrate alarm thresholds by Monte Carlo for a false-alarm target, beside the papers' nominal ones.",
+        discussion: """
+        Estimates the reference from the first --burn-in rows of the data exactly as `monitor` does (or \
+        takes --reference net.json as a fixed reference), then simulates the monitor under the fitted \
+        null N(0, Omega^-1): each replicate re-estimates the reference from a simulated burn-in (so the \
+        reference's estimation error is part of the null), monitors --horizon observations with the \
+        monitor's refits, and records the maxima of the statistics. The thresholds are quantiles of the \
+        maxima; the combined detector splits the false-alarm budget between its two statistics.
+        """)
+
+    @Argument(help: "CSV file of observations, or - for standard input (omit with --sp500 or --reference).")
+    var dataPath: String?
+
+    @Flag(help: "Use the embedded S&P 500 returns.")
+    var sp500 = false
+
+    @Flag(name: .customLong("ewma-scale"), help: "With --sp500: divide returns by their causal EWMA volatility.")
+    var ewmaScale = false
+
+    @Option(help: "First row to use, by row label, inclusive.")
+    var from: String?
+
+    @Option(help: "Last row to use, by row label, inclusive.")
+    var to: String?
+
+    @Option(help: "Fixed reference network (JSON written by `ggmwatch fit`); no data needed.")
+    var reference: String?
+
+    @OptionGroup var detection: DetectionOptions
+    @OptionGroup var thresholdOptions: ThresholdOptions
+
+    @Option(help: "Also write the calibration as JSON to this file.")
+    var output: String?
+
+    func validate() throws {
+        let sources = [dataPath != nil, sp500, reference != nil].filter { $0 }.count
+        guard sources == 1 else { throw ValidationError("Give exactly one of a data file, --sp500 or --reference.") }
+        if thresholdOptions.alpha != nil || thresholdOptions.threshold != nil || thresholdOptions.localThreshold != nil {
+            throw ValidationError("calibrate computes thresholds: use --arl or --false-alarm-prob/--horizon.")
+        }
+    }
+
+    func run() throws {
+        let rule = try thresholdOptions.rule(detector: detection.detector)
+        guard case let .calibrated(settings) = rule else { return }
+        let configuration = detection.configuration(thresholds: rule)
+        let null: Matrix
+        let fixed: Bool
+        var description: String
+        if let reference {
+            let network = try ReferenceNetwork.load(path: reference)
+            null = network.precision
+            fixed = true
+            description = "fixed reference \(reference) (p = \(network.names.count))"
+        } else {
+            let dataset = try DataOptions.loadDatasetWithNotes(path: dataPath, sp500: sp500, from: from, to: to, ewmaScale: ewmaScale).dataset
+            guard dataset.rowCount >= configuration.burnIn else {
+                throw ValidationError("the data has \(dataset.rowCount) rows, fewer than the burn-in of \(configuration.burnIn)")
+            }
+            let burnIn = dataset.values.rows(0..<configuration.burnIn)
+            let moments = RunningMoments(rows: burnIn)
+            let fit = try configuration.estimator.fit(covariance: moments.covariance(), sampleSize: configuration.burnIn)
+            null = fit.precision
+            fixed = false
+            description = "reference fitted on the first \(configuration.burnIn) rows (p = \(dataset.columnCount), \(fit.edgeCount) edges, lambda \(String(format: "%.4f", fit.lambda)))"
+        }
+        let start = Date()
+        let result = try Calibrator.calibrate(null: null, configuration: configuration, fixedReference: fixed, settings: settings)
+        let seconds = Date().timeIntervalSince(start)
+
+        func f(_ x: Double?) -> String { x.map { String(format: "%.3f", $0) } ?? "—" }
+        func interval(_ x: [Double]?) -> String { x.map { "[\(f($0[0])), \(f($0[1]))]" } ?? "—" }
+        print("Calibration for the \(configuration.detector.rawValue) detector, \(description)")
+        print("burn-in \(configuration.burnIn), window \(configuration.window), refit every \(configuration.refitEvery); \(result.replicates) replicates, seed \(result.seed), \(String(format: "%.1f", seconds)) s")
+        switch settings.target {
+        case let .averageRunLength(a):
+            print("target: average run length \(Int(a)) observations = false-alarm probability \(String(format: "%.4f", result.targetProbability)) within \(result.horizon) (1 - exp(-H/ARL))")
+        case let .falseAlarmProbability(q, h):
+            print("target: false-alarm probability \(q) within \(h) monitored observations")
+        }
+        print("")
+        print("| statistic | calibrated | 95% Monte Carlo interval | nominal (paper) at per-window level \(String(format: "%.2e", result.nominalAlpha)) |")
+        print("|---|---|---|---|")
+        if configuration.detector.usesGlobal {
+            print("| global T | \(f(result.thresholds.global)) | \(interval(result.globalInterval)) | z = \(f(result.nominal.global)) |")
+        }
+        if configuration.detector.usesLocal {
+            print("| local M | \(f(result.thresholds.local)) | \(interval(result.localInterval)) | Gumbel tau = \(f(result.nominal.local)) |")
+        }
+        print("")
+        print("simulated false-alarm probability at these thresholds: \(String(format: "%.3f", result.simulatedProbability))")
+        if let output {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(result).write(to: URL(fileURLWithPath: output))
+        }
+    }
+}
