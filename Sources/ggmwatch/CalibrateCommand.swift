@@ -55,6 +55,7 @@ struct CalibrateCommand: ParsableCommand {
         guard case let .calibrated(settings) = rule else { return }
         let configuration = detection.configuration(thresholds: rule)
         let null: Matrix
+        var burnInRows: Matrix?
         let fixed: Bool
         var description: String
         if let reference {
@@ -68,6 +69,7 @@ struct CalibrateCommand: ParsableCommand {
                 throw ValidationError("the data has \(dataset.rowCount) rows, fewer than the burn-in of \(configuration.burnIn)")
             }
             let burnIn = dataset.values.rows(0..<configuration.burnIn)
+            burnInRows = burnIn
             let moments = RunningMoments(rows: burnIn)
             let fit = try configuration.estimator.fit(covariance: moments.covariance(), sampleSize: configuration.burnIn)
             null = fit.precision
@@ -75,7 +77,7 @@ struct CalibrateCommand: ParsableCommand {
             description = "reference fitted on the first \(configuration.burnIn) rows (p = \(dataset.columnCount), \(fit.edgeCount) edges, lambda \(String(format: "%.4f", fit.lambda)))"
         }
         let start = Date()
-        let result = try Calibrator.calibrate(null: null, configuration: configuration, fixedReference: fixed, settings: settings)
+        let result = try Calibrator.calibrate(null: null, burnIn: burnInRows, configuration: configuration, fixedReference: fixed, settings: settings)
         let seconds = Date().timeIntervalSince(start)
 
         func f(_ x: Double?) -> String { x.map { String(format: "%.3f", $0) } ?? "—" }

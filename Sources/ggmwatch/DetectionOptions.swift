@@ -4,6 +4,7 @@ import GGMEstimation
 
 extension DetectorKind: ExpressibleByArgument {}
 extension EstimationMethod: ExpressibleByArgument {}
+extension NullModel: ExpressibleByArgument {}
 
 /// Settings of the online procedure shared by `monitor` and `calibrate`.
 struct DetectionOptions: ParsableArguments {
@@ -68,6 +69,9 @@ struct ThresholdOptions: ParsableArguments {
     @Option(name: .customLong("local-threshold"), help: "Explicit threshold for the local statistic.")
     var localThreshold: Double?
 
+    @Option(help: "Null the calibration simulates: gaussian (N(0, fitted network)) or bootstrap (burn-in rows resampled: heavy tails and model misfit included).")
+    var null: NullModel = .gaussian
+
     @Option(help: "Monte Carlo replicates for calibration.")
     var replicates: Int = CalibrationSettings().replicates
 
@@ -109,7 +113,7 @@ struct ThresholdOptions: ParsableArguments {
         } else {
             target = .averageRunLength(arl ?? Self.defaultARL)
         }
-        return .calibrated(CalibrationSettings(target: target, replicates: replicates, seed: seed))
+        return .calibrated(CalibrationSettings(target: target, null: null, replicates: replicates, seed: seed))
     }
 }
 

@@ -30,9 +30,21 @@ public enum CalibrationTarget: Codable, Sendable, Equatable {
     }
 }
 
+/// The null distribution the calibration simulates from.
+public enum NullModel: String, Codable, Sendable, CaseIterable {
+    /// `N(0, Omega-hat^{-1})` with the fitted reference: the model's own null.
+    case gaussian
+    /// Rows of the (centered) burn-in drawn with replacement: keeps heavy tails and whatever
+    /// dependence the sparse reference misses (a dense market factor, say), so the thresholds
+    /// account for the model's misfit to the data as well as for its estimation error.
+    case bootstrap
+}
+
 /// Settings of the Monte Carlo calibration.
 public struct CalibrationSettings: Codable, Sendable, Equatable {
     public var target: CalibrationTarget
+    /// What null streams are simulated from.
+    public var null: NullModel
     /// Number of simulated null streams.
     public var replicates: Int
     /// Seed of the simulation (replicate r uses `SeededGenerator.stream(seed:index: r)`).
@@ -41,9 +53,10 @@ public struct CalibrationSettings: Codable, Sendable, Equatable {
     /// differ from the calibrated one by more than this relative amount.
     public var recalibrationTolerance: Double
 
-    public init(target: CalibrationTarget = .averageRunLength(5000), replicates: Int = 200,
-                seed: UInt64 = 1, recalibrationTolerance: Double = 0.1) {
+    public init(target: CalibrationTarget = .averageRunLength(5000), null: NullModel = .gaussian,
+                replicates: Int = 200, seed: UInt64 = 1, recalibrationTolerance: Double = 0.1) {
         self.target = target
+        self.null = null
         self.replicates = replicates
         self.seed = seed
         self.recalibrationTolerance = recalibrationTolerance
@@ -134,12 +147,51 @@ public enum Calibrator {
         return try GaussianSampler(precision: Matrix.diagonal(precision.diagonal))
     }
 
+    /// Draws null observations: Gaussian from a fitted precision, or rows of a sample with replacement.
+    public enum NullSampler: Sendable {
+        case gaussian(GaussianSampler)
+        /// Centered rows to resample.
+        case bootstrap(Matrix)
+
+        /// The null of `model` for a fitted `precision` and the burn-in `rows` it came from.
+        public static func make(_ model: NullModel, precision: Matrix, rows: Matrix?) throws -> NullSampler {
+            switch model {
+            case .gaussian:
+                return .gaussian(try simulationNull(precision))
+            case .bootstrap:
+                guard let rows, rows.rows >= 2 else { return .gaussian(try simulationNull(precision)) }
+                let mean = (0..<rows.columns).map { j in (0..<rows.rows).reduce(0.0) { $0 + rows[$1, j] } / Double(rows.rows) }
+                var centered = rows
+                for i in 0..<rows.rows { for j in 0..<rows.columns { centered[i, j] -= mean[j] } }
+                return .bootstrap(centered)
+            }
+        }
+
+        func sample(using rng: inout SeededGenerator) -> [Double] {
+            switch self {
+            case let .gaussian(sampler):
+                return sampler.sample(using: &rng)
+            case let .bootstrap(rows):
+                let i = Int(rng.next() % UInt64(rows.rows))
+                return rows.row(i)
+            }
+        }
+    }
+
     /// Runs the null simulation and returns the maxima of both statistics over the horizon
     /// (those of a statistic the configured detector does not use are `-infinity`).
     public static func simulateMaxima(null precision: Matrix, configuration: MonitorConfiguration,
                                       fixedReference: Bool, horizon: Int, replicates: Int,
                                       seed: UInt64) throws -> Maxima {
-        let sampler = try simulationNull(precision)
+        try simulateMaxima(sampler: .gaussian(simulationNull(precision)), reference: precision,
+                           configuration: configuration, fixedReference: fixedReference,
+                           horizon: horizon, replicates: replicates, seed: seed)
+    }
+
+    /// Runs the simulation from any null sampler (`reference`: the fixed reference when `fixedReference`).
+    public static func simulateMaxima(sampler: NullSampler, reference precision: Matrix, configuration: MonitorConfiguration,
+                                      fixedReference: Bool, horizon: Int, replicates: Int,
+                                      seed: UInt64) throws -> Maxima {
         let config = {
             var c = configuration
             c.thresholds = .fixed(global: nil, local: nil)
@@ -180,12 +232,14 @@ public enum Calibrator {
     }
 
     /// Calibrated thresholds for the monitor `configuration` under the null `N(0, precision^{-1})`.
-    public static func calibrate(null precision: Matrix, configuration: MonitorConfiguration,
+    public static func calibrate(null precision: Matrix, burnIn rows: Matrix? = nil, configuration: MonitorConfiguration,
                                  fixedReference: Bool, settings: CalibrationSettings) throws -> CalibrationResult {
         let horizon = settings.target.horizon
         let q = settings.target.probability(horizon: horizon)
-        let maxima = try simulateMaxima(null: precision, configuration: configuration, fixedReference: fixedReference,
-                                        horizon: horizon, replicates: settings.replicates, seed: settings.seed)
+        let sampler = try NullSampler.make(settings.null, precision: precision, rows: rows)
+        let maxima = try simulateMaxima(sampler: sampler, reference: precision, configuration: configuration,
+                                        fixedReference: fixedReference, horizon: horizon,
+                                        replicates: settings.replicates, seed: settings.seed)
         return result(maxima: maxima, q: q, horizon: horizon, precision: precision,
                       configuration: configuration, settings: settings)
     }

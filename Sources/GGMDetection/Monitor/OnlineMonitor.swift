@@ -88,6 +88,8 @@ public struct OnlineMonitor: Codable, Sendable {
     private var history: [Double] = []
     private var historyLabels: [String?] = []
     private var historyCount: Int = 0
+    /// The burn-in rows (row-major), kept only when a bootstrap calibration will need them.
+    private var burnInRows: [Double] = []
     /// The alarm and the reference before it, kept until the next burn-in completes.
     private var pendingComparison: PendingComparison?
 
@@ -151,6 +153,7 @@ public struct OnlineMonitor: Codable, Sendable {
         recordHistory(x, label: label)
 
         if phase == .burnIn {
+            if keepsBurnInRows { burnInRows.append(contentsOf: x) }
             appendPending(x)
             var refitted = false
             var change: NetworkChange?
@@ -207,6 +210,12 @@ public struct OnlineMonitor: Codable, Sendable {
         }
         return MonitorStep(index: index, phase: .monitoring, global: global, local: local,
                            thresholds: thresholds, alarm: nil, refitted: refitted)
+    }
+
+    /// Whether the threshold rule calibrates from resampled burn-in rows.
+    private var keepsBurnInRows: Bool {
+        if case let .calibrated(settings) = configuration.thresholds, settings.null == .bootstrap, !fixedReference { return true }
+        return false
     }
 
     private mutating func recordHistory(_ x: [Double], label: String?) {
@@ -286,6 +295,7 @@ public struct OnlineMonitor: Codable, Sendable {
         if phase == .filling && engine!.count == 0 {
             // A new segment's reference: thresholds may need a new calibration.
             try updateThresholds(for: reference, index: lastIndex)
+            burnInRows.removeAll()
         }
     }
 
@@ -304,7 +314,9 @@ public struct OnlineMonitor: Codable, Sendable {
         var seeded = settings
         seeded.seed = settings.seed &+ UInt64(calibrationCount)
         do {
-            let result = try Calibrator.calibrate(null: reference.precision, configuration: configuration,
+            let p = dimension
+            let rows = burnInRows.isEmpty ? nil : Matrix(rows: burnInRows.count / p, columns: p, elements: burnInRows)
+            let result = try Calibrator.calibrate(null: reference.precision, burnIn: rows, configuration: configuration,
                                                   fixedReference: fixedReference, settings: seeded)
             calibration = result
             calibrationCount += 1
