@@ -357,7 +357,7 @@ struct ProcessMemory {
         }
         func field(_ name: String) -> Double {
             for line in text.split(separator: "\n") where line.hasPrefix(name + ":") {
-                let digits = line.dropFirst(name.count + 1).split(separator: " ").first.flatMap { Double($0) } ?? 0
+                let digits = line.dropFirst(name.count + 1).split(whereSeparator: { $0 == " " || $0 == "\t" }).first.flatMap { Double($0) } ?? 0
                 return digits / 1024   // kB -> MiB
             }
             return 0
