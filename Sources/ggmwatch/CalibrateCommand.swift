@@ -59,8 +59,8 @@ struct CalibrateCommand: ParsableCommand {
         let fixed: Bool
         var description: String
         if let reference {
-            let network = try ReferenceNetwork.load(path: reference)
-            null = network.precision
+            let network = try NetworkFile.load(path: reference)
+            null = network.precisionMatrix
             fixed = true
             description = "fixed reference \(reference) (p = \(network.names.count))"
         } else {

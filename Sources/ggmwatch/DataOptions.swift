@@ -1,7 +1,6 @@
 import ArgumentParser
 import GGMData
 
-extension MissingValuePolicy: ExpressibleByArgument {}
 
 /// Where observations come from: a CSV file, standard input, or the embedded S&P 500 returns.
 ///

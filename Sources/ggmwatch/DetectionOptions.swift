@@ -2,9 +2,6 @@ import ArgumentParser
 import GGMDetection
 import GGMEstimation
 
-extension DetectorKind: ExpressibleByArgument {}
-extension EstimationMethod: ExpressibleByArgument {}
-extension NullModel: ExpressibleByArgument {}
 
 /// Settings of the online procedure shared by `monitor` and `calibrate`.
 struct DetectionOptions: ParsableArguments {

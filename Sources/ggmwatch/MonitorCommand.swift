@@ -52,11 +52,12 @@ struct MonitorCommand: ParsableCommand {
                 let rule = try thresholdOptions.rule(detector: detection.detector)
                 let configuration = detection.configuration(thresholds: rule)
                 if let reference {
-                    let network = try ReferenceNetwork.load(path: reference)
+                    let network = try NetworkFile.load(path: reference)
                     guard network.names == names else {
                         throw ValidationError("the reference network's node names do not match the data's columns (\(network.names.count) vs \(names.count) nodes)")
                     }
-                    return try OnlineMonitor(reference: ReferenceModel(precision: network.precision),
+                    // The fixed reference is the network with mean zero (the scoring convention of the papers).
+                    return try OnlineMonitor(reference: ReferenceModel(precision: network.precisionMatrix),
                                              configuration: configuration, names: names)
                 }
                 return try OnlineMonitor(dimension: names.count, configuration: configuration, names: names)
@@ -77,28 +78,5 @@ struct MonitorCommand: ParsableCommand {
         progress.done()
         session.writeSummary()
         session.finish(saveState: true)
-    }
-}
-
-/// A minimal reader of the network JSON written by `fit`: node names and the precision.
-struct ReferenceNetwork: Decodable {
-    let names: [String]
-    let precision: [[Double]]
-
-    static func load(path: String) throws -> (names: [String], precision: Matrix) {
-        let url = URL(fileURLWithPath: path)
-        let bytes: Data
-        do { bytes = try Data(contentsOf: url) } catch {
-            throw ValidationError("cannot read reference network \(path): \(error.localizedDescription)")
-        }
-        let file: ReferenceNetwork
-        do { file = try JSONDecoder().decode(ReferenceNetwork.self, from: bytes) } catch {
-            throw ValidationError("\(path) is not a network file written by `ggmwatch fit` (needs names and precision): \(error)")
-        }
-        let p = file.names.count
-        guard file.precision.count == p, file.precision.allSatisfy({ $0.count == p }) else {
-            throw ValidationError("\(path): precision must be \(p) x \(p) to match its \(p) names")
-        }
-        return (file.names, Matrix(file.precision))
     }
 }

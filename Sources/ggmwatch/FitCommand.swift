@@ -1,0 +1,105 @@
+import ArgumentParser
+import Foundation
+import GGMData
+import GGMEstimation
+
+/// `ggmwatch fit`: estimates a sparse network from data and writes it as JSON.
+struct FitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fit",
+        abstract: "Estimate a sparse Gaussian graphical model (precision matrix) from data.",
+        discussion: """
+        Fits the graphical lasso (default: a positive definite network) or the node-wise lasso to the \
+        maximum-likelihood covariance (denominator n) of the centered data. By default the data are \
+        standardized (the fit is on the correlation matrix, and the precision is scaled back) and \
+        lambda is the theory rule c sqrt(log p / n) with c = \(NetworkEstimator.defaultTheoryConstant). \
+        The network goes to --output as JSON (names, precision, edges sorted by |partial correlation|, \
+        mean, ...), readable by `monitor --reference`; a summary goes to standard error.
+
+        Examples:
+          ggmwatch fit --sp500 --from 2003-01-01 --to 2003-12-31 --output net.json
+          ggmwatch fit data.csv --method nodewise --select bic --groups groups.csv
+        """
+    )
+
+    /// How lambda is chosen when it is not given.
+    enum Selection: String, ExpressibleByArgument, CaseIterable {
+        case theory, bic
+    }
+
+    @OptionGroup var data: DataOptions
+
+    @Option(help: "Estimator: \(EstimationMethod.allValueStrings.joined(separator: ", ")).")
+    var method: EstimationMethod = .glasso
+
+    @Option(help: "Penalty, on the correlation scale (on the covariance scale with --no-standardize).")
+    var lambda: Double?
+
+    @Option(help: "Lambda rule when --lambda is not given: theory (c sqrt(log p / n)) or bic (minimum BIC over a path).")
+    var select: Selection = .theory
+
+    @Option(name: .customLong("c"), help: "Constant of the theory rule (default \(NetworkEstimator.defaultTheoryConstant)).")
+    var theoryConstant: Double?
+
+    @Flag(help: "Fit the covariance of the centered data directly instead of the correlation matrix.")
+    var noStandardize = false
+
+    @Option(help: "Convergence tolerance of the estimator.")
+    var tolerance = 1e-5
+
+    @Option(help: "Maximum number of sweeps of the estimator.")
+    var maxIterations = 1_000
+
+    @Option(name: .shortAndLong, help: "JSON output path ('-' or omitted: standard output).")
+    var output: String?
+
+    @Option(help: "CSV of node,group rows (default with --sp500: the GICS sectors).")
+    var groups: String?
+
+    @Option(help: "How many densest nodes and strongest edges the summary lists.")
+    var top = 10
+
+    func validate() throws {
+        if let lambda {
+            guard lambda >= 0, lambda.isFinite else { throw ValidationError("--lambda must be a non-negative number (got \(lambda)).") }
+            if select == .bic { throw ValidationError("Give either --lambda or --select bic, not both.") }
+            if theoryConstant != nil { throw ValidationError("--c sets the theory rule; it cannot be combined with --lambda.") }
+        }
+        if let c = theoryConstant {
+            guard c > 0, c.isFinite else { throw ValidationError("--c must be a positive number (got \(c)).") }
+            if select == .bic { throw ValidationError("--c sets the theory rule; it cannot be combined with --select bic.") }
+        }
+        guard tolerance > 0, tolerance.isFinite else { throw ValidationError("--tolerance must be positive (got \(tolerance)).") }
+        guard maxIterations >= 1 else { throw ValidationError("--max-iterations must be at least 1 (got \(maxIterations)).") }
+        guard top >= 0 else { throw ValidationError("--top must be non-negative (got \(top)).") }
+    }
+
+    /// The estimator the options describe.
+    var estimator: NetworkEstimator {
+        let rule: LambdaRule
+        if let lambda { rule = .fixed(lambda) }
+        else if select == .bic { rule = .bic }
+        else { rule = .theory(c: theoryConstant ?? NetworkEstimator.defaultTheoryConstant) }
+        return NetworkEstimator(method: method, lambda: rule, standardize: !noStandardize,
+                                tolerance: tolerance, maxIterations: maxIterations)
+    }
+
+    func run() throws {
+        let (dataset, notes) = try data.loadDatasetWithNotes()
+        let groupMap: GroupMap? = try groups.map { path throws(DataError) in try GroupMap.load(csv: path) }
+            ?? (data.sp500 ? SP500.groups() : nil)
+        let outcome = try NetworkFitting.fit(dataset, estimator: estimator)
+        try outcome.file.write(toPath: output)
+        var stderr = StandardErrorStream()
+        for note in notes { print(note, to: &stderr) }
+        print(NetworkSummary(file: outcome.file, seconds: outcome.seconds, groups: groupMap, top: top).text, to: &stderr)
+        if let output, output != "-" { print("wrote \(output)", to: &stderr) }
+    }
+}
+
+/// Standard error as a `TextOutputStream`.
+struct StandardErrorStream: TextOutputStream {
+    mutating func write(_ string: String) {
+        FileHandle.standardError.write(Data(string.utf8))
+    }
+}

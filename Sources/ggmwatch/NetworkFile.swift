@@ -1,0 +1,231 @@
+import Foundation
+import GGMCore
+import GGMDetection
+import GGMEstimation
+
+/// An estimated network as `ggmwatch fit` writes it and `ggmwatch monitor --reference` reads it back.
+///
+/// Indices (`i`, `j` of an edge) are 0-based positions in `names`. Partial correlations use the
+/// usual sign convention `r_ij = -Omega_ij / sqrt(Omega_ii Omega_jj)`. Only `names` and `precision`
+/// are required when reading: a hand-written reference may leave out everything else (a missing
+/// `mean` is read as zero).
+struct NetworkFile: Codable, Equatable {
+    /// One edge of the network.
+    struct Edge: Codable, Equatable {
+        var i: Int
+        var j: Int
+        var nodes: [String]
+        var partialCorrelation: Double
+    }
+
+    var names: [String]
+    /// The precision matrix `Omega` on the original scale of the data, as rows.
+    var precision: [[Double]]
+    var method: EstimationMethod?
+    /// The penalty, on the scale of the fitted matrix (the correlation matrix when `standardized`).
+    var lambda: Double?
+    /// How lambda was chosen: `fixed`, `theory (c = 1.1)` or `bic`.
+    var lambdaRule: String?
+    /// Edges sorted by `|partialCorrelation|`, strongest first.
+    var edges: [Edge]?
+    var edgeCount: Int?
+    var iterations: Int?
+    var converged: Bool?
+    var standardized: Bool?
+    /// Number of observations the network was estimated from.
+    var sampleSize: Int?
+    /// Column means of the data (the reference mean of the monitor).
+    var mean: [Double]?
+    /// Node-wise lasso only: row j = the regression of node j on the others (original scale).
+    var coefficients: [[Double]]?
+    /// Node-wise lasso only: the residual variances `sigma_j^2` (original scale).
+    var residualVariance: [Double]?
+    /// BIC selection only: the computed path, from the largest lambda down.
+    var path: [LambdaPathPoint]?
+
+    /// The file for `fit` estimated on observations with columns `names` and means `mean`.
+    init(fit: NetworkFit, names: [String], mean: [Double], sampleSize: Int, lambdaRule: LambdaRule) {
+        precondition(names.count == fit.dimension && mean.count == fit.dimension)
+        self.names = names
+        self.precision = fit.precision.rowArrays
+        self.method = fit.method
+        self.lambda = fit.lambda
+        switch lambdaRule {
+        case .fixed: self.lambdaRule = "fixed"
+        case .theory(let c): self.lambdaRule = "theory (c = \(c))"
+        case .bic: self.lambdaRule = "bic"
+        }
+        let edges = NetworkFile.edges(of: fit.precision, names: names)
+        self.edges = edges
+        self.edgeCount = edges.count
+        self.iterations = fit.iterations
+        self.converged = fit.converged
+        self.standardized = fit.standardized
+        self.sampleSize = sampleSize
+        self.mean = mean
+        self.coefficients = fit.coefficients?.rowArrays
+        self.residualVariance = fit.residualVariance
+        self.path = fit.lambdaSelection?.path
+    }
+
+    /// The number of nodes p.
+    var dimension: Int { names.count }
+
+    /// The precision as a matrix (call ``validate(source:)`` first for untrusted files).
+    var precisionMatrix: Matrix { Matrix(precision) }
+
+    /// The edges (nonzero `Omega_ij`, `i < j`) with their partial correlations, strongest first
+    /// (ties in index order).
+    ///
+    /// - Complexity: O(p^2 + E log E).
+    static func edges(of omega: Matrix, names: [String]) -> [Edge] {
+        let p = omega.rows
+        var out: [Edge] = []
+        for i in 0..<p {
+            for j in (i + 1)..<p where omega[i, j] != 0 {
+                let r = -omega[i, j] / (omega[i, i] * omega[j, j]).squareRoot()
+                out.append(Edge(i: i, j: j, nodes: [names[i], names[j]], partialCorrelation: r))
+            }
+        }
+        out.sort { a, b in
+            let x = Swift.abs(a.partialCorrelation), y = Swift.abs(b.partialCorrelation)
+            return x != y ? x > y : (a.i, a.j) < (b.i, b.j)
+        }
+        return out
+    }
+
+    /// The reference model for the monitor: this precision and mean (zero if absent).
+    func referenceModel() throws(NetworkFileError) -> ReferenceModel {
+        try validate(source: "reference")
+        do {
+            return try ReferenceModel(precision: precisionMatrix, mean: mean, sampleSize: sampleSize ?? 0)
+        } catch {
+            throw .invalid(source: "reference", reason: error.description)
+        }
+    }
+
+    // MARK: - Reading
+
+    /// Reads and validates a network file (see ``validate(source:)``).
+    static func load(path: String) throws(NetworkFileError) -> NetworkFile {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw .cannotRead(path: path, reason: (error as NSError).localizedDescription)
+        }
+        let file: NetworkFile
+        do {
+            file = try JSONDecoder().decode(NetworkFile.self, from: data)
+        } catch let DecodingError.keyNotFound(key, context) {
+            throw .invalid(source: path, reason: "missing field \"\(Self.fieldPath(context.codingPath + [key]))\"")
+        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
+            throw .invalid(source: path, reason: "field \"\(Self.fieldPath(context.codingPath))\": \(context.debugDescription)")
+        } catch let DecodingError.dataCorrupted(context) {
+            throw .invalid(source: path, reason: context.codingPath.isEmpty ? "not valid JSON (\(context.debugDescription))"
+                           : "field \"\(Self.fieldPath(context.codingPath))\": \(context.debugDescription)")
+        } catch {
+            throw .invalid(source: path, reason: "\(error)")
+        }
+        try file.validate(source: path)
+        return file
+    }
+
+    private static func fieldPath(_ path: [any CodingKey]) -> String {
+        path.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().drop { $0 == "." }.description
+    }
+
+    /// Checks what the monitor relies on: at least 2 nodes, one name per node, a square, finite and
+    /// symmetric precision (to `1e-10` relative to its largest entry) with a positive diagonal, and
+    /// a finite mean of the right length. Errors name the offending entry (1-based) and its nodes.
+    func validate(source: String) throws(NetworkFileError) {
+        let p = precision.count
+        guard p >= 2 else { throw .invalid(source: source, reason: "the precision has \(p) row\(p == 1 ? "" : "s"); a network needs at least 2 nodes") }
+        for (i, row) in precision.enumerated() where row.count != p {
+            throw .invalid(source: source, reason: "the precision is not square: row \(i + 1) has \(row.count) entries, expected \(p)")
+        }
+        guard names.count == p else {
+            throw .invalid(source: source, reason: "\(names.count) names for a \(p) x \(p) precision")
+        }
+        var seen: [String: Int] = [:]
+        for (k, name) in names.enumerated() {
+            if let first = seen[name] { throw .invalid(source: source, reason: "nodes \(first + 1) and \(k + 1) are both named \"\(name)\"") }
+            seen[name] = k
+        }
+        func at(_ i: Int, _ j: Int) -> String { "entry (\(i + 1), \(j + 1)) [\(names[i]), \(names[j])]" }
+        var largest = 0.0
+        for i in 0..<p {
+            for j in 0..<p {
+                let v = precision[i][j]
+                guard v.isFinite else { throw .invalid(source: source, reason: "precision \(at(i, j)) is not finite (\(v))") }
+                largest = Swift.max(largest, Swift.abs(v))
+            }
+        }
+        for i in 0..<p where !(precision[i][i] > 0) {
+            throw .invalid(source: source, reason: "precision diagonal \(at(i, i)) is \(precision[i][i]); it must be positive")
+        }
+        let tolerance = 1e-10 * Swift.max(1, largest)
+        for i in 0..<p {
+            for j in (i + 1)..<p where Swift.abs(precision[i][j] - precision[j][i]) > tolerance {
+                throw .invalid(source: source, reason: "the precision is not symmetric: \(at(i, j)) is \(precision[i][j]) but \(at(j, i)) is \(precision[j][i])")
+            }
+        }
+        if let mean {
+            guard mean.count == p else { throw .invalid(source: source, reason: "mean has \(mean.count) entries, expected \(p)") }
+            for (j, v) in mean.enumerated() where !v.isFinite {
+                throw .invalid(source: source, reason: "mean entry \(j + 1) [\(names[j])] is not finite (\(v))")
+            }
+        }
+    }
+
+    // MARK: - Writing
+
+    /// JSON text: one line per field, one line per matrix row and per edge (shortest round-trip numbers).
+    func jsonText() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        func json(_ value: some Encodable) throws -> String { String(decoding: try encoder.encode(value), as: UTF8.self) }
+        func lines(_ values: [some Encodable]) throws -> String {
+            values.isEmpty ? "[]" : "[\n    " + (try values.map { try json($0) }).joined(separator: ",\n    ") + "\n  ]"
+        }
+        var fields: [(String, String)] = [("names", try json(names)), ("precision", try lines(precision))]
+        func add(_ key: String, _ value: (some Encodable)?) throws { if let value { fields.append((key, try json(value))) } }
+        try add("method", method)
+        try add("lambda", lambda)
+        try add("lambdaRule", lambdaRule)
+        if let edges { fields.append(("edges", try lines(edges))) }
+        try add("edgeCount", edgeCount)
+        try add("iterations", iterations)
+        try add("converged", converged)
+        try add("standardized", standardized)
+        try add("sampleSize", sampleSize)
+        try add("mean", mean)
+        if let coefficients { fields.append(("coefficients", try lines(coefficients))) }
+        try add("residualVariance", residualVariance)
+        if let path { fields.append(("path", try lines(path))) }
+        return "{\n" + fields.map { "  \"\($0.0)\": \($0.1)" }.joined(separator: ",\n") + "\n}\n"
+    }
+
+    /// Writes ``jsonText()`` to `path`, or to standard output when `path` is nil or `-`.
+    func write(toPath path: String?) throws {
+        let text = try jsonText()
+        if let path, path != "-" {
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+        } else {
+            FileHandle.standardOutput.write(Data(text.utf8))
+        }
+    }
+}
+
+/// Why a network file could not be used.
+enum NetworkFileError: Error, CustomStringConvertible, Equatable {
+    case cannotRead(path: String, reason: String)
+    case invalid(source: String, reason: String)
+
+    var description: String {
+        switch self {
+        case let .cannotRead(path, reason): return "cannot read network file \"\(path)\": \(reason)"
+        case let .invalid(source, reason): return "invalid network file \"\(source)\": \(reason)"
+        }
+    }
+}
