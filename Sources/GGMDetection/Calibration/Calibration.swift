@@ -22,9 +22,12 @@ public enum CalibrationTarget: Codable, Sendable, Equatable {
 
     /// The Monte Carlo horizon: the target's own, or for an ARL target `min(A, 1000)`
     /// observations (long enough to include the refits' effect, short enough to simulate).
-    public var horizon: Int {
+    public var horizon: Int { horizon(override: nil) }
+
+    /// The horizon, with an explicit simulation horizon for ARL targets when given.
+    public func horizon(override: Int?) -> Int {
         switch self {
-        case let .averageRunLength(a): return max(100, min(Int(a.rounded()), 1000))
+        case let .averageRunLength(a): return override ?? max(100, min(Int(a.rounded()), 1000))
         case let .falseAlarmProbability(_, h): return h
         }
     }
@@ -49,12 +52,17 @@ public struct CalibrationSettings: Codable, Sendable, Equatable {
     public var replicates: Int
     /// Seed of the simulation (replicate r uses `SeededGenerator.stream(seed:index: r)`).
     public var seed: UInt64
+    /// Simulation horizon for an ARL target (default `min(A, 1000)`): shorter is faster, and the
+    /// Poisson conversion `q = 1 - exp(-H/A)` still holds once H spans a few refits.
+    public var arlHorizon: Int?
     /// Recalibrate after a restart only when `||R||_4^2` or the edge count of the new reference
     /// differ from the calibrated one by more than this relative amount.
     public var recalibrationTolerance: Double
 
     public init(target: CalibrationTarget = .averageRunLength(5000), null: NullModel = .gaussian,
-                replicates: Int = 200, seed: UInt64 = 1, recalibrationTolerance: Double = 0.1) {
+                replicates: Int = 200, seed: UInt64 = 1, recalibrationTolerance: Double = 0.1,
+                arlHorizon: Int? = nil) {
+        self.arlHorizon = arlHorizon
         self.target = target
         self.null = null
         self.replicates = replicates
@@ -234,7 +242,7 @@ public enum Calibrator {
     /// Calibrated thresholds for the monitor `configuration` under the null `N(0, precision^{-1})`.
     public static func calibrate(null precision: Matrix, burnIn rows: Matrix? = nil, configuration: MonitorConfiguration,
                                  fixedReference: Bool, settings: CalibrationSettings) throws -> CalibrationResult {
-        let horizon = settings.target.horizon
+        let horizon = settings.target.horizon(override: settings.arlHorizon)
         let q = settings.target.probability(horizon: horizon)
         let sampler = try NullSampler.make(settings.null, precision: precision, rows: rows)
         let maxima = try simulateMaxima(sampler: sampler, reference: precision, configuration: configuration,

@@ -1,0 +1,187 @@
+import Foundation
+import GGMCore
+import GGMDetection
+import GGMReport
+
+/// One evaluated window of a monitor run (a row of `--trace`).
+struct TraceRow: Equatable {
+    var index: Int
+    var global: Double?
+    var globalThreshold: Double?
+    var local: Double?
+    var localThreshold: Double?
+}
+
+/// Everything a report is drawn from: the monitor's events and trace, and the data.
+///
+/// Filled either from a finished run's files (`ggmwatch report`) or in memory (`ggmwatch demo`),
+/// so both produce the same document.
+struct MonitorRecord {
+    var title: String
+    var subtitle: String?
+    var command: String
+    var names: [String]
+    /// Row label of each data row (dates), when the data has them.
+    var labels: [String]?
+    var groups: [String?]?
+    var alarms: [Alarm] = []
+    var alarmGroups: [[GroupAttribution.Share]?] = []
+    var changes: [NetworkChange] = []
+    var trace: [TraceRow] = []
+    /// The data to draw in the data panels (rows aligned with the monitor's indices).
+    var panelData: Matrix?
+    /// What the data panels show (e.g. "log return").
+    var panelValueName: String = "value"
+    var panelWindow: Int = 22
+    var notes: [String] = []
+
+    func label(_ index: Int) -> String {
+        if let labels, index >= 0, index < labels.count { return labels[index] }
+        return "#\(index)"
+    }
+
+    func group(_ node: Int) -> String? { groups?[node] ?? nil }
+
+    /// A one-line description of an alarm's evidence: strongest edges or nodes by name.
+    func evidence(_ alarm: Alarm, count: Int = 3) -> String {
+        var parts: [String] = []
+        if alarm.firedBy.contains(.local) || alarm.topNodes.isEmpty {
+            parts += alarm.topEdges.prefix(count).map { "\($0.names[0])–\($0.names[1]) (\(String(format: "%+.1f", $0.value)))" }
+        }
+        if alarm.firedBy.contains(.global) || parts.isEmpty {
+            parts += alarm.topNodes.prefix(count).map(\.name)
+        }
+        return parts.joined(separator: ", ")
+    }
+
+    func groupsText(_ shares: [GroupAttribution.Share]?, count: Int = 3) -> String {
+        guard let shares, !shares.isEmpty else { return "—" }
+        return shares.prefix(count).map { "\($0.group) \(Int(($0.share * 100).rounded()))%" }.joined(separator: ", ")
+    }
+
+    /// Rows of the summary table (header first), as printed by `demo` and shown in the report.
+    func summaryRows() -> [[String]] {
+        var rows = [["Alarm", "Estimated change", "Detector", "Statistic / threshold", "Groups most involved", "Strongest evidence"]]
+        for (k, alarm) in alarms.enumerated() {
+            var stat: [String] = []
+            if let g = alarm.globalStatistic, let h = alarm.globalThreshold { stat.append(String(format: "T %.1f / %.1f", g, h)) }
+            if let l = alarm.localStatistic, let h = alarm.localThreshold { stat.append(String(format: "M %.1f / %.1f", l, h)) }
+            rows.append([
+                label(alarm.index),
+                alarm.estimatedChange.map(label) ?? "—",
+                alarm.firedBy.map(\.rawValue).joined(separator: "+"),
+                stat.joined(separator: ", "),
+                groupsText(k < alarmGroups.count ? alarmGroups[k] : nil),
+                evidence(alarm),
+            ])
+        }
+        return rows
+    }
+
+    func document() -> ReportDocument {
+        var statistics: [StatisticSeries] = []
+        if trace.contains(where: { $0.global != nil }) {
+            statistics.append(StatisticSeries(
+                name: "Global statistic T (KMA)",
+                points: trace.compactMap { r in r.global.map { SeriesPoint(index: r.index, value: $0) } },
+                threshold: thresholdSteps(trace.map { ($0.index, $0.globalThreshold) }), role: .global))
+        }
+        if trace.contains(where: { $0.local != nil }) {
+            statistics.append(StatisticSeries(
+                name: "Local statistic M (max-norm)",
+                points: trace.compactMap { r in r.local.map { SeriesPoint(index: r.index, value: $0) } },
+                threshold: thresholdSteps(trace.map { ($0.index, $0.localThreshold) }), role: .local))
+        }
+        let reportAlarms = alarms.map { a in
+            ReportAlarm(index: a.index, label: label(a.index), detector: a.firedBy.map(\.rawValue).joined(separator: "+"),
+                        estimatedChange: a.estimatedChange, estimatedChangeLabel: a.estimatedChange.map(label),
+                        headline: evidence(a, count: 2))
+        }
+        return ReportDocument(
+            title: title, subtitle: subtitle, generatedBy: command, summaryRows: summaryRows(),
+            timeLabels: labels, statistics: statistics, alarms: reportAlarms,
+            dataPanels: dataPanels(), changes: changeSections(), notes: notes)
+    }
+
+    /// Threshold values as steps: a point wherever the threshold changes.
+    private func thresholdSteps(_ values: [(Int, Double?)]) -> [SeriesPoint] {
+        var out: [SeriesPoint] = []
+        var last: Double?
+        for (index, value) in values {
+            guard let value, value.isFinite else { continue }
+            if value != last { out.append(SeriesPoint(index: index, value: value)); last = value }
+        }
+        return out
+    }
+
+    private func dataPanels() -> [DataPanel] {
+        guard let data = panelData, data.rows > 1 else { return [] }
+        let n = data.rows
+        let p = data.columns
+        var average = [Double](repeating: 0, count: n)
+        for t in 0..<n {
+            var s = 0.0
+            for j in 0..<p { s += data[t, j] }
+            average[t] = s / Double(p)
+        }
+        var volatility: [SeriesPoint] = []
+        var dispersion: [SeriesPoint] = []
+        let k = max(2, panelWindow)
+        if n >= k {
+            for t in (k - 1)..<n {
+                let slice = average[(t - k + 1)...t]
+                let mean = slice.reduce(0, +) / Double(k)
+                let sd = (slice.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(k - 1)).squareRoot()
+                volatility.append(SeriesPoint(index: t, value: sd))
+                var cross = 0.0
+                for j in 0..<p { cross += (data[t, j] - average[t]) * (data[t, j] - average[t]) }
+                dispersion.append(SeriesPoint(index: t, value: (cross / Double(p)).squareRoot()))
+            }
+        }
+        return [
+            DataPanel(title: "Cross-sectional average \(panelValueName)", yAxisTitle: panelValueName,
+                      series: [DataSeries(name: "average over \(p) series", points: average.enumerated().map { SeriesPoint(index: $0, value: $1) })]),
+            DataPanel(title: "Rolling volatility of the average (\(k) rows) and cross-sectional dispersion", yAxisTitle: "standard deviation",
+                      series: [DataSeries(name: "rolling volatility of the average", points: volatility),
+                               DataSeries(name: "cross-sectional dispersion", points: dispersion)]),
+        ]
+    }
+
+    private func networkView(_ edges: [WeightedEdge], highlighted: [NodePair], nodes: [Int]) -> NetworkView {
+        NetworkView(nodes: names.indices.map { NetworkNode(name: names[$0], group: group($0)) },
+                    edges: edges.map { NetworkEdge(u: $0.u, v: $0.v, weight: $0.partialCorrelation) },
+                    highlightedEdges: highlighted, highlightedNodes: nodes)
+    }
+
+    private func changeSections() -> [ReportChange] {
+        var sections: [ReportChange] = []
+        // One section per alarm: after the new burn-in the network change, otherwise a pending panel.
+        for (k, alarm) in alarms.enumerated() {
+            guard let change = changes.first(where: { $0.alarmIndex == alarm.index }) else { continue }
+            let c = change.comparison
+            let changed = c.largestChanges + c.signChanged.prefix(10)
+            let highlighted = Array(Set(changed.map { NodePair($0.u, $0.v) })).sorted()
+            let nodes = c.mostChangedNodes.prefix(5).map(\.node)
+            let rows = c.largestChanges.map { d in
+                EdgeRow(a: d.names[0], b: d.names[1], groupA: group(d.u), groupB: group(d.v), before: d.before, after: d.after,
+                        kind: { switch d.kind {
+                        case .appeared: return .appeared
+                        case .disappeared: return .disappeared
+                        case .signChanged: return .signChange
+                        case .changed: return .changed
+                        } }())
+            }
+            let shares: [GroupShare] = groups.map { g in
+                GroupAttribution.shares(nodes: c.mostChangedNodes.map { ($0.node, $0.contribution) }, groups: g)
+                    .prefix(5).map { GroupShare(group: $0.group, share: $0.share) }
+            } ?? []
+            sections.append(ReportChange(
+                title: "Alarm \(k + 1) on \(label(alarm.index)) (estimated change \(alarm.estimatedChange.map(label) ?? "—")): network before and after (new reference complete on \(label(change.index)); \(c.edgesBefore) → \(c.edgesAfter) edges, \(c.appeared.count) appeared, \(c.disappeared.count) disappeared, \(c.signChanged.count) changed sign)",
+                alarmIndex: k,
+                before: networkView(change.before, highlighted: highlighted, nodes: nodes),
+                after: networkView(change.after, highlighted: highlighted, nodes: nodes),
+                edgeTable: rows, topGroups: shares))
+        }
+        return sections
+    }
+}
