@@ -9,6 +9,9 @@ public struct CalibratedThreshold: Codable, Sendable, Equatable {
     public let p: Int
     public let graph: GraphKind
     public let detector: EvaluatedDetector
+    /// The statistic the threshold applies to: `global` or `local` for the monitor (the combined
+    /// detector has one of each), the baseline's name for a baseline.
+    public let statistic: String
     public let threshold: Double
     /// Share of the simulated null streams that alarm within the horizon at this threshold.
     public let simulatedProbability: Double
@@ -71,7 +74,7 @@ public enum Evaluation {
                 let calibrated = try calibrate(settings, p: p, graph: graph, graphIndex: g, detectors: detectors)
                 thresholds += calibrated
                 progress("calibrated p=\(p) \(graph.rawValue): "
-                         + calibrated.map { "\($0.detector.rawValue) \(String(format: "%.3g", $0.threshold))" }.joined(separator: ", ")
+                         + calibrated.map { "\($0.detector.rawValue)\($0.detector == .combined ? "/" + $0.statistic : "") \(String(format: "%.3g", $0.threshold))" }.joined(separator: ", ")
                          + " (\(elapsed(start, clock)))")
                 for change in settings.changes {
                     let scenario = "p=\(p) \(graph.rawValue) \(change.rawValue)"
@@ -125,14 +128,14 @@ public enum Evaluation {
                 configuration.detector = kind
                 let result = Calibrator.result(maxima: maxima, q: q, horizon: horizon, precision: null,
                                                configuration: configuration, settings: calibrationSettings)
-                // The combined detector has two thresholds: record the global one and keep both in `encode`.
-                out.append(CalibratedThreshold(p: p, graph: graph, detector: detector,
-                                               threshold: kind == .local ? result.thresholds.local! : result.thresholds.global!,
-                                               simulatedProbability: result.simulatedProbability))
-                if kind == .combined {
-                    out.append(CalibratedThreshold(p: p, graph: graph, detector: detector,
-                                                   threshold: result.thresholds.local!,
-                                                   simulatedProbability: result.simulatedProbability))
+                // The combined detector has two thresholds, global first.
+                if let h = result.thresholds.global {
+                    out.append(CalibratedThreshold(p: p, graph: graph, detector: detector, statistic: "global",
+                                                   threshold: h, simulatedProbability: result.simulatedProbability))
+                }
+                if let h = result.thresholds.local {
+                    out.append(CalibratedThreshold(p: p, graph: graph, detector: detector, statistic: "local",
+                                                   threshold: h, simulatedProbability: result.simulatedProbability))
                 }
             }
         }
@@ -144,7 +147,8 @@ public enum Evaluation {
                 statistics: { [$0.global] })[0]
             let h = DetectorCalibration.threshold(maxima: maxima, q: q)
             let simulated = Double(maxima.count { $0 >= h }) / Double(maxima.count)
-            out.append(CalibratedThreshold(p: p, graph: graph, detector: detector, threshold: h, simulatedProbability: simulated))
+            out.append(CalibratedThreshold(p: p, graph: graph, detector: detector, statistic: detector.rawValue,
+                                           threshold: h, simulatedProbability: simulated))
         }
         return out
     }

@@ -76,11 +76,11 @@ public struct EvaluationSettings: Codable, Sendable, Equatable {
     public var maxDelay: Int
 
     public init(dimensions: [Int] = [50, 100, 200], graphs: [GraphKind] = [.random, .banded, .hub, .block],
-                changes: [ScenarioChange] = [.none, .global, .local, .rewireKeepingVariances],
+                changes: [ScenarioChange] = [.none, .global, .local, .perturbHub, .rewireKeepingVariances],
                 detectors: [EvaluatedDetector] = EvaluatedDetector.allCases,
-                replicates: Int = 20, seed: UInt64 = 1, burnIn: Int = 500, window: Int = 50, refitEvery: Int = 50,
+                replicates: Int = 50, seed: UInt64 = 1, burnIn: Int = 500, window: Int = 50, refitEvery: Int = 50,
                 denseWindow: Int = 100, falseAlarmProbability: Double = 0.1, horizon: Int = 500,
-                calibrationReplicates: Int = 100, preChange: Int = 250, postChange: Int = 100, maxDelay: Int = 100) {
+                calibrationReplicates: Int = 200, preChange: Int = 250, postChange: Int = 100, maxDelay: Int = 100) {
         self.dimensions = dimensions
         self.graphs = graphs
         self.changes = changes
@@ -99,14 +99,16 @@ public struct EvaluationSettings: Codable, Sendable, Equatable {
         self.maxDelay = maxDelay
     }
 
-    /// The full grid of the evaluation issue: p in {50, 100, 200}, four graphs, no change, global,
-    /// local and variance-keeping rewiring, 20 replicates per cell.
+    /// The full grid: p in {50, 100, 200}, four graphs, no change, global, local (5 edges),
+    /// perturb-hub (every edge of the hub node) and variance-keeping rewiring, 50 replicates per
+    /// cell, 200 calibration streams.
     public static let full = EvaluationSettings()
 
-    /// A small grid that runs in about a minute on two cores: p = 50, random and hub graphs,
-    /// 10 replicates, 60 calibration streams.
-    public static let quick = EvaluationSettings(dimensions: [50], graphs: [.random, .hub], replicates: 10,
-                                                 calibrationReplicates: 60)
+    /// A small grid that runs in well under a minute on two cores: p = 50, random and hub graphs,
+    /// no change, global, local and variance-keeping rewiring, 20 replicates, 100 calibration streams.
+    public static let quick = EvaluationSettings(dimensions: [50], graphs: [.random, .hub],
+                                                 changes: [.none, .global, .local, .rewireKeepingVariances],
+                                                 replicates: 20, calibrationReplicates: 100)
 
     /// Checks the settings once, at the boundary.
     public func validate() throws(EvaluationRunError) {

@@ -20,11 +20,11 @@ struct EvaluateCommand: ParsableCommand {
         to standard output, everything (settings, thresholds, scores) to --output as JSON.
 
         The default grid is p in {50, 100, 200}, graphs random, banded, hub, block, changes none, global, \
-        local, rewire-keeping-variances, 20 replicates per cell. --quick runs a small grid (p = 50, random \
-        and hub, 10 replicates) in about a minute.
+        local, perturb-hub, rewire-keeping-variances, 50 replicates per cell. --quick runs a small grid (p = 50, random \
+        and hub, 20 replicates) in well under a minute.
         """)
 
-    @Flag(help: "A small grid: p = 50, random and hub graphs, 10 replicates, 60 calibration streams.")
+    @Flag(help: "A small grid: p = 50, random and hub graphs, 20 replicates, 100 calibration streams.")
     var quick = false
 
     @Option(name: .customLong("p"), parsing: .upToNextOption, help: "Numbers of nodes.")
