@@ -9,7 +9,7 @@ let package = Package(
     name: "ggmwatch",
     platforms: [.macOS(.v13)],
     products: [
-        .library(name: "GGMWatch", targets: ["GGMCore", "GGMData", "GGMEstimation", "GGMDetection", "GGMSimulation", "GGMEvaluation"]),
+        .library(name: "GGMWatch", targets: ["GGMCore", "GGMData", "GGMEstimation", "GGMDetection", "GGMSimulation", "GGMEvaluation", "GGMExperiments"]),
         .executable(name: "ggmwatch", targets: ["ggmwatch"]),
     ],
     dependencies: [
@@ -28,12 +28,15 @@ let package = Package(
         .target(name: "GGMSimulation", dependencies: ["GGMCore"], swiftSettings: optimized),
         // Evaluation: matching alarms to true changes, false-alarm rate, ARL, delays, localization.
         .target(name: "GGMEvaluation", dependencies: ["GGMCore"], swiftSettings: optimized),
+        // The evaluation harness: simulated scenario grids, baselines and the monitor scored alike.
+        .target(name: "GGMExperiments", dependencies: ["GGMCore", "GGMDetection", "GGMSimulation", "GGMEvaluation"],
+                swiftSettings: optimized),
         // SVG/HTML report (the library modules never depend on it).
         .target(name: "GGMReport", dependencies: ["GGMCore"]),
         .executableTarget(
             name: "ggmwatch",
             dependencies: [
-                "GGMCore", "GGMData", "GGMEstimation", "GGMDetection", "GGMSimulation", "GGMEvaluation", "GGMReport",
+                "GGMCore", "GGMData", "GGMEstimation", "GGMDetection", "GGMSimulation", "GGMEvaluation", "GGMExperiments", "GGMReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -43,6 +46,7 @@ let package = Package(
         .testTarget(name: "GGMDetectionTests", dependencies: ["GGMDetection", "GGMSimulation"], resources: [.copy("Fixtures")]),
         .testTarget(name: "GGMSimulationTests", dependencies: ["GGMSimulation", "GGMEstimation"]),
         .testTarget(name: "GGMEvaluationTests", dependencies: ["GGMEvaluation"]),
+        .testTarget(name: "GGMExperimentsTests", dependencies: ["GGMExperiments"]),
         .testTarget(name: "GGMReportTests", dependencies: ["GGMReport"]),
     ]
 )

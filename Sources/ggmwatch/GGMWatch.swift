@@ -5,6 +5,7 @@ struct GGMWatch: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ggmwatch",
         abstract: "Online change-point detection in sparse Gaussian graphical models.",
-        subcommands: [DemoCommand.self, FitCommand.self, MonitorCommand.self, CalibrateCommand.self, SimulateCommand.self, BenchCommand.self]
+        subcommands: [DemoCommand.self, FitCommand.self, MonitorCommand.self, CalibrateCommand.self,
+                      SimulateCommand.self, EvaluateCommand.self, BenchCommand.self]
     )
 }

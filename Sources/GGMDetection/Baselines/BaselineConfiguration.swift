@@ -1,0 +1,34 @@
+/// Settings of a baseline detector (``PerNodeVarianceMonitor``, ``DenseCovarianceMonitor``):
+/// the same lifecycle parameters as ``MonitorConfiguration`` and one threshold.
+public struct BaselineConfiguration: Codable, Sendable, Equatable {
+    /// Observations used to estimate the null at the start and after each alarm (N).
+    public var burnIn: Int
+    /// Window length (w).
+    public var window: Int
+    /// Re-estimate the null after this many quiet steps (B) from all data of the segment except
+    /// the current window; 0 disables refits.
+    public var refitEvery: Int
+    /// Alarm when the statistic reaches this value; nil never alarms (used to simulate maxima).
+    public var threshold: Double?
+
+    public init(burnIn: Int = 500, window: Int = 50, refitEvery: Int = 50, threshold: Double? = nil) {
+        self.burnIn = burnIn
+        self.window = window
+        self.refitEvery = refitEvery
+        self.threshold = threshold
+    }
+
+    /// The lifecycle settings of a monitor configuration, with the given threshold.
+    public init(_ configuration: MonitorConfiguration, threshold: Double? = nil) {
+        self.init(burnIn: configuration.burnIn, window: configuration.window,
+                  refitEvery: configuration.refitEvery, threshold: threshold)
+    }
+
+    func validate(dimension p: Int) throws(MonitorError) {
+        guard p >= 1 else { throw .invalidConfiguration("the stream needs at least 1 node (got \(p))") }
+        guard window >= 2 else { throw .invalidConfiguration("window must be at least 2 (got \(window))") }
+        guard burnIn >= 2 else { throw .invalidConfiguration("burn-in must be at least 2 observations (got \(burnIn))") }
+        guard refitEvery >= 0 else { throw .invalidConfiguration("refit interval must be non-negative (got \(refitEvery))") }
+        if let threshold, threshold.isNaN { throw .invalidConfiguration("threshold is NaN") }
+    }
+}

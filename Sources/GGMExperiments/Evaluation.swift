@@ -1,0 +1,254 @@
+import Foundation
+import GGMCore
+import GGMDetection
+import GGMEvaluation
+import GGMSimulation
+
+/// A threshold calibrated for one detector on one `(p, graph)` pair.
+public struct CalibratedThreshold: Codable, Sendable, Equatable {
+    public let p: Int
+    public let graph: GraphKind
+    public let detector: EvaluatedDetector
+    /// The statistic the threshold applies to: `global` or `local` for the monitor (the combined
+    /// detector has one of each), the baseline's name for a baseline.
+    public let statistic: String
+    public let threshold: Double
+    /// Share of the simulated null streams that alarm within the horizon at this threshold.
+    public let simulatedProbability: Double
+}
+
+/// The outcome of an evaluation: its settings, the thresholds and the score table.
+public struct EvaluationReport: Codable, Sendable {
+    public let settings: EvaluationSettings
+    public let thresholds: [CalibratedThreshold]
+    public let table: ScoreTable
+    public let wallSeconds: Double
+
+    /// Pretty-printed JSON with sorted keys (missing values `null`), newline-terminated.
+    public func jsonData() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        var data = try encoder.encode(self)
+        data.append(0x0A)
+        return data
+    }
+
+    /// The settings in one paragraph, then the Markdown table.
+    public func markdown() -> String {
+        let s = settings
+        var text = "Detectors calibrated by Monte Carlo (\(s.calibrationReplicates) null streams per p and graph, "
+        text += "burn-in re-estimated) to a false-alarm probability of \(s.falseAlarmProbability) within H = \(s.horizon) "
+        text += "monitored observations. N = \(s.burnIn), w = \(s.window), B = \(s.refitEvery), dense window \(s.denseWindow); "
+        text += "change after \(s.preChange) monitored observations, d_max = \(s.maxDelay); \(s.replicates) replicates per cell, seed \(s.seed). "
+        text += "Localization is not reported yet (alarms carry no change-time estimate).\n\n"
+        return text + table.markdown()
+    }
+}
+
+/// The evaluation harness: a grid of simulated scenarios, every detector calibrated to one
+/// false-alarm target, each replicate stream fed to every detector, the alarms scored.
+///
+/// Calibration: per `(p, graph)`, under the true pre-change network `Omega_0` of the pair's
+/// replicate 0, with the burn-in re-estimated in every simulated stream (``Calibrator``'s recipe).
+/// One simulation of the combined monitor gives the maxima of both statistics, from which the
+/// global, local and combined thresholds are all derived (``Calibrator/result(maxima:q:horizon:precision:configuration:settings:)``);
+/// the baselines are calibrated by ``DetectorCalibration`` with the same seed. Thresholds are then
+/// fixed (``ThresholdRule/fixed(global:local:)``) for all replicates and change kinds of the pair;
+/// replicates draw their own networks from the same family, so the no-change rows measure how well
+/// a threshold calibrated on one network of a family carries over to others.
+///
+/// Scoring: ``AlarmMatching`` with `d_max` and monitoring from the end of the first burn-in,
+/// ``DetectorScore`` with the calibration horizon.
+public enum Evaluation {
+    /// Runs the grid. `progress` receives one line per calibration and per scenario cell.
+    public static func run(_ settings: EvaluationSettings,
+                           progress: @Sendable (String) -> Void = { _ in }) throws -> EvaluationReport {
+        try settings.validate()
+        let clock = ContinuousClock()
+        let start = clock.now
+        var rows: [ScoreRow] = []
+        var thresholds: [CalibratedThreshold] = []
+        for p in settings.dimensions {
+            for (g, graph) in settings.graphs.enumerated() {
+                let detectors = settings.detectors.filter { settings.applies($0, dimension: p) }
+                let calibrated = try calibrate(settings, p: p, graph: graph, graphIndex: g, detectors: detectors)
+                thresholds += calibrated
+                progress("calibrated p=\(p) \(graph.rawValue): "
+                         + calibrated.map { "\($0.detector.rawValue)\($0.detector == .combined ? "/" + $0.statistic : "") \(String(format: "%.3g", $0.threshold))" }.joined(separator: ", ")
+                         + " (\(elapsed(start, clock)))")
+                for change in settings.changes {
+                    let scenario = "p=\(p) \(graph.rawValue) \(change.rawValue)"
+                    let scores = try runCell(settings, p: p, graph: graph, graphIndex: g, change: change,
+                                             thresholds: calibrated, scenario: scenario)
+                    for (detector, score) in scores {
+                        rows.append(ScoreRow(scenario: scenario, detector: detector.rawValue, score: score))
+                    }
+                    progress("\(scenario): " + scores.map { detector, score in
+                        let rate = change == .none ? score.falseAlarmProbability : score.detectionRate
+                        return "\(detector.rawValue) \(rate.map { String(format: "%.2f", $0) } ?? "—")"
+                    }.joined(separator: ", ") + " (\(elapsed(start, clock)))")
+                }
+            }
+        }
+        let seconds = (clock.now - start) / .seconds(1)
+        return EvaluationReport(settings: settings, thresholds: thresholds, table: ScoreTable(rows: rows),
+                                wallSeconds: seconds)
+    }
+
+    static func elapsed(_ start: ContinuousClock.Instant, _ clock: ContinuousClock) -> String {
+        String(format: "%.0f s", (clock.now - start) / .seconds(1))
+    }
+
+    /// Seed of replicate `r` of the `(p, graph)` pair (shared by all change kinds: paired design).
+    static func streamSeed(_ settings: EvaluationSettings, p: Int, graphIndex: Int, replicate r: Int) -> UInt64 {
+        var g = SeededGenerator.stream(seed: settings.seed, index: (p * 16 + graphIndex) * 100_000 + r)
+        return g.next()
+    }
+
+    /// Thresholds of every applicable detector for the pair `(p, graph)`.
+    static func calibrate(_ settings: EvaluationSettings, p: Int, graph: GraphKind, graphIndex: Int,
+                          detectors: [EvaluatedDetector]) throws -> [CalibratedThreshold] {
+        let seed = streamSeed(settings, p: p, graphIndex: graphIndex, replicate: 0)
+        let null = try StreamSimulation(p: p, segmentLengths: [settings.burnIn], graph: graph, change: .global, seed: seed)
+            .truth().segments[0].precisionMatrix
+        let q = settings.falseAlarmProbability
+        let horizon = settings.horizon
+        let calibrationSeed = seed &+ 1
+        var out: [CalibratedThreshold] = []
+        if detectors.contains(where: \.usesNetwork) {
+            let combined = settings.monitorConfiguration(.combined, thresholds: .fixed(global: nil, local: nil))
+            let maxima = try Calibrator.simulateMaxima(null: null, configuration: combined, fixedReference: false,
+                                                       horizon: horizon, replicates: settings.calibrationReplicates,
+                                                       seed: calibrationSeed)
+            let calibrationSettings = CalibrationSettings(target: .falseAlarmProbability(q, horizon: horizon),
+                                                          replicates: settings.calibrationReplicates, seed: calibrationSeed)
+            for detector in detectors where detector.usesNetwork {
+                let kind = DetectorKind(rawValue: detector.rawValue)!
+                var configuration = combined
+                configuration.detector = kind
+                let result = Calibrator.result(maxima: maxima, q: q, horizon: horizon, precision: null,
+                                               configuration: configuration, settings: calibrationSettings)
+                // The combined detector has two thresholds, global first.
+                if let h = result.thresholds.global {
+                    out.append(CalibratedThreshold(p: p, graph: graph, detector: detector, statistic: "global",
+                                                   threshold: h, simulatedProbability: result.simulatedProbability))
+                }
+                if let h = result.thresholds.local {
+                    out.append(CalibratedThreshold(p: p, graph: graph, detector: detector, statistic: "local",
+                                                   threshold: h, simulatedProbability: result.simulatedProbability))
+                }
+            }
+        }
+        for detector in detectors where !detector.usesNetwork {
+            let baseline = baselineConfiguration(settings, detector, threshold: nil)
+            let maxima = try DetectorCalibration.simulateMaxima(
+                null: null, horizon: horizon, replicates: settings.calibrationReplicates, seed: calibrationSeed,
+                makeDetector: { () throws(MonitorError) -> AnyBaseline in try AnyBaseline(detector, dimension: p, configuration: baseline) },
+                statistics: { [$0.global] })[0]
+            let h = DetectorCalibration.threshold(maxima: maxima, q: q)
+            let simulated = Double(maxima.count { $0 >= h }) / Double(maxima.count)
+            out.append(CalibratedThreshold(p: p, graph: graph, detector: detector, statistic: detector.rawValue,
+                                           threshold: h, simulatedProbability: simulated))
+        }
+        return out
+    }
+
+    static func baselineConfiguration(_ settings: EvaluationSettings, _ detector: EvaluatedDetector,
+                                      threshold: Double?) -> BaselineConfiguration {
+        BaselineConfiguration(burnIn: settings.burnIn, window: detector == .dense ? settings.denseWindow : settings.window,
+                              refitEvery: settings.refitEvery, threshold: threshold)
+    }
+
+    /// A detector with fixed thresholds, ready to monitor a stream.
+    static func makeDetector(_ settings: EvaluationSettings, _ detector: EvaluatedDetector, p: Int,
+                             thresholds: [CalibratedThreshold]) throws(MonitorError) -> any SequentialDetector {
+        let mine = thresholds.filter { $0.detector == detector }.map(\.threshold)
+        switch detector {
+        case .global, .local, .combined:
+            let kind = DetectorKind(rawValue: detector.rawValue)!
+            let rule: ThresholdRule = switch kind {
+            case .global: .fixed(global: mine[0], local: nil)
+            case .local: .fixed(global: nil, local: mine[0])
+            case .combined: .fixed(global: mine[0], local: mine[1])
+            }
+            return try OnlineMonitor(dimension: p, configuration: settings.monitorConfiguration(kind, thresholds: rule))
+        case .perNode, .dense:
+            return try AnyBaseline(detector, dimension: p,
+                                   configuration: baselineConfiguration(settings, detector, threshold: mine[0]))
+        }
+    }
+
+    /// Scores of every applicable detector on the replicates of one cell, in the settings' detector order.
+    static func runCell(_ settings: EvaluationSettings, p: Int, graph: GraphKind, graphIndex: Int,
+                        change: ScenarioChange, thresholds: [CalibratedThreshold],
+                        scenario: String) throws -> [(EvaluatedDetector, DetectorScore)] {
+        let detectors = settings.detectors.filter { settings.applies($0, dimension: p) }
+        let lengths = change == .none
+            ? [settings.burnIn + settings.horizon]
+            : [settings.burnIn + settings.preChange, settings.postChange]
+        let kind = change.changeKind ?? .global
+        let outcomes: [Result<[StreamEvaluation], EvaluationRunError>] = parallelMap(settings.replicates) { r in
+            let seed = streamSeed(settings, p: p, graphIndex: graphIndex, replicate: r)
+            do {
+                let simulation = try StreamSimulation(p: p, segmentLengths: lengths, graph: graph, change: kind, seed: seed)
+                let stream = try simulation.generate()
+                let n = stream.observations.rows
+                var evaluations: [StreamEvaluation] = []
+                for detector in detectors {
+                    var monitor = try makeDetector(settings, detector, p: p, thresholds: thresholds)
+                    var alarms: [GGMEvaluation.Alarm] = []
+                    for t in 0..<n {
+                        let step = try monitor.update(stream.observations.row(t), label: nil)
+                        // Localization uses the alarm's change-time estimate (the baselines give none).
+                        if let alarm = step.alarm {
+                            alarms.append(GGMEvaluation.Alarm(index: alarm.index, estimatedChange: alarm.estimatedChange))
+                        }
+                    }
+                    evaluations.append(try AlarmMatching.evaluate(
+                        changePoints: stream.truth.changePoints, alarms: alarms, streamLength: n,
+                        maxDelay: settings.maxDelay, monitoringStart: settings.burnIn))
+                }
+                return .success(evaluations)
+            } catch {
+                return .failure(.failed(scenario: scenario, detector: "replicate \(r + 1)", reason: "\(error)"))
+            }
+        }
+        let perReplicate = try outcomes.map { try $0.get() }
+        return try detectors.enumerated().map { k, detector in
+            (detector, try DetectorScore(evaluations: perReplicate.map { $0[k] }, horizon: settings.horizon))
+        }
+    }
+}
+
+/// One of the baselines behind a single concrete type (so the generic calibration can build it).
+enum AnyBaseline: SequentialDetector {
+    case perNode(PerNodeVarianceMonitor)
+    case dense(DenseCovarianceMonitor)
+
+    init(_ detector: EvaluatedDetector, dimension p: Int, configuration: BaselineConfiguration) throws(MonitorError) {
+        switch detector {
+        case .dense: self = .dense(try DenseCovarianceMonitor(dimension: p, configuration: configuration))
+        default: self = .perNode(try PerNodeVarianceMonitor(dimension: p, configuration: configuration))
+        }
+    }
+
+    var names: [String] {
+        switch self {
+        case let .perNode(m): m.names
+        case let .dense(m): m.names
+        }
+    }
+
+    mutating func update(_ x: [Double], label: String?) throws(MonitorError) -> MonitorStep {
+        switch self {
+        case var .perNode(m):
+            let step = try m.update(x, label: label)
+            self = .perNode(m)
+            return step
+        case var .dense(m):
+            let step = try m.update(x, label: label)
+            self = .dense(m)
+            return step
+        }
+    }
+}
