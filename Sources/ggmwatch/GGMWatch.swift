@@ -6,6 +6,6 @@ struct GGMWatch: ParsableCommand {
         commandName: "ggmwatch",
         abstract: "Online change-point detection in sparse Gaussian graphical models.",
         subcommands: [DemoCommand.self, FitCommand.self, MonitorCommand.self, CalibrateCommand.self,
-                      SimulateCommand.self, EvaluateCommand.self, BenchCommand.self]
+                      SimulateCommand.self, ReportCommand.self, EvaluateCommand.self, BenchCommand.self]
     )
 }

@@ -6,10 +6,10 @@ import GGMReport
 /// One evaluated window of a monitor run (a row of `--trace`).
 struct TraceRow: Equatable {
     var index: Int
-    var global: Double?
-    var globalThreshold: Double?
-    var local: Double?
-    var localThreshold: Double?
+    var global: Double? = nil
+    var globalThreshold: Double? = nil
+    var local: Double? = nil
+    var localThreshold: Double? = nil
 }
 
 /// Everything a report is drawn from: the monitor's events and trace, and the data.
@@ -83,13 +83,13 @@ struct MonitorRecord {
         if trace.contains(where: { $0.global != nil }) {
             statistics.append(StatisticSeries(
                 name: "Global statistic T (KMA)",
-                points: trace.compactMap { r in r.global.map { SeriesPoint(index: r.index, value: $0) } },
+                points: withGaps(trace.compactMap { r in r.global.map { SeriesPoint(index: r.index, value: $0) } }),
                 threshold: thresholdSteps(trace.map { ($0.index, $0.globalThreshold) }), role: .global))
         }
         if trace.contains(where: { $0.local != nil }) {
             statistics.append(StatisticSeries(
                 name: "Local statistic M (max-norm)",
-                points: trace.compactMap { r in r.local.map { SeriesPoint(index: r.index, value: $0) } },
+                points: withGaps(trace.compactMap { r in r.local.map { SeriesPoint(index: r.index, value: $0) } }),
                 threshold: thresholdSteps(trace.map { ($0.index, $0.localThreshold) }), role: .local))
         }
         let reportAlarms = alarms.map { a in
@@ -101,6 +101,20 @@ struct MonitorRecord {
             title: title, subtitle: subtitle, generatedBy: command, summaryRows: summaryRows(),
             timeLabels: labels, statistics: statistics, alarms: reportAlarms,
             dataPanels: dataPanels(), changes: changeSections(), notes: notes)
+    }
+
+    /// Breaks the line where windows were not evaluated (burn-ins after alarms): a non-finite
+    /// point, which the chart draws as a gap.
+    private func withGaps(_ points: [SeriesPoint]) -> [SeriesPoint] {
+        var out: [SeriesPoint] = []
+        out.reserveCapacity(points.count)
+        for point in points {
+            if let last = out.last, point.index > last.index + 1 {
+                out.append(SeriesPoint(index: last.index + 1, value: .nan))
+            }
+            out.append(point)
+        }
+        return out
     }
 
     /// Threshold values as steps: a point wherever the threshold changes.

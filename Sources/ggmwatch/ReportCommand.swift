@@ -1,0 +1,186 @@
+import ArgumentParser
+import Foundation
+import GGMCore
+import GGMData
+import GGMDetection
+import GGMReport
+
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Write the HTML report of a monitor run from its events, trace and data.",
+        discussion: """
+        ggmwatch monitor DATA.csv --trace trace.csv > events.jsonl
+        ggmwatch report --events events.jsonl --trace trace.csv --data DATA.csv [--groups groups.csv] -o report.html
+
+        One self-contained HTML file (inline SVG, no network access needed): the statistics over time \
+        with thresholds, alarms and estimated change times; the data's cross-sectional average and \
+        rolling volatility; for each change, the networks before and after and the most changed edges.
+        """)
+
+    @Option(help: "JSON Lines written by `ggmwatch monitor` (alarms, network changes, summary).")
+    var events: String
+
+    @Option(help: "Trace CSV written by `ggmwatch monitor --trace`.")
+    var trace: String?
+
+    @Option(help: "The monitored data (CSV), for dates and the data panels.")
+    var data: String?
+
+    @Flag(help: "The monitored data is the embedded S&P 500 returns (as `monitor --sp500`).")
+    var sp500 = false
+
+    @Flag(name: .customLong("ewma-scale"), help: "With --sp500: the monitor ran on EWMA-scaled returns (dates shift by the warm-up).")
+    var ewmaScale = false
+
+    @Option(help: "CSV mapping node to group (node,group).")
+    var groups: String?
+
+    @Option(help: "Report title.")
+    var title: String = "ggmwatch network monitor"
+
+    @Option(name: [.short, .customLong("output")], help: "Where to write the HTML report.")
+    var output: String = "ggmwatch-report.html"
+
+    func validate() throws {
+        if data != nil && sp500 { throw ValidationError("Give --data or --sp500, not both.") }
+    }
+
+    func run() throws {
+        var dataset: Dataset?
+        if data != nil || sp500 {
+            dataset = try DataOptions.loadDatasetWithNotes(path: data, sp500: sp500, from: nil, to: nil, ewmaScale: ewmaScale).dataset
+        }
+        var record = try MonitorRecord.load(eventsPath: events, tracePath: trace, dataset: dataset)
+        record.title = title
+        record.command = "ggmwatch " + CommandLine.arguments.dropFirst().joined(separator: " ")
+        if let names = record.namesFromEvents, dataset == nil { record.names = names }
+        record.groups = try groupsForNames(record.names)
+        try HTMLReport.render(record.document()).write(toFile: output, atomically: true, encoding: .utf8)
+        FileHandle.standardError.write("report: \(URL(fileURLWithPath: output).standardizedFileURL.path) (\(record.alarms.count) alarms, \(record.changes.count) network changes, \(record.trace.count) windows)\n")
+    }
+
+    private func groupsForNames(_ names: [String]) throws -> [String?]? {
+        if let groups {
+            let map = try GroupMap.load(csv: groups)
+            return names.map { map.group(of: $0) }
+        }
+        if sp500 {
+            let map = try SP500.groups()
+            return names.map { map.group(of: $0) }
+        }
+        return nil
+    }
+}
+
+/// Errors reading a monitor run's files, with the file and line.
+struct RunFileError: Error, CustomStringConvertible {
+    let file: String
+    let line: Int
+    let reason: String
+    var description: String { "\(file), line \(line): \(reason)" }
+}
+
+extension MonitorRecord {
+    /// Node names seen in the events (used when no data file is given).
+    var namesFromEvents: [String]? { names.isEmpty ? nil : names }
+
+    /// Reads `monitor`'s JSON Lines events and trace CSV; the dataset gives names, dates and panels.
+    static func load(eventsPath: String, tracePath: String?, dataset: Dataset?) throws -> MonitorRecord {
+        var record = MonitorRecord(title: "", command: "", names: dataset?.names ?? [], labels: dataset?.rowLabels, groups: nil)
+        record.panelData = dataset?.values
+        let text: String
+        do { text = try String(contentsOfFile: eventsPath, encoding: .utf8) } catch {
+            throw ValidationError("cannot read events \(eventsPath): \(error.localizedDescription)")
+        }
+        struct Kind: Decodable { let event: String }
+        struct Groups: Decodable { let topGroups: [GroupAttribution.Share]? }
+        struct Summary: Decodable { let calibration: CalibrationResult? }
+        let decoder = JSONDecoder()
+        var maxNode = -1
+        var nodeNames: [Int: String] = [:]
+        for (k, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            guard !trimmed.isEmpty else { continue }
+            let bytes = Data(trimmed.utf8)
+            do {
+                switch try decoder.decode(Kind.self, from: bytes).event {
+                case "alarm":
+                    let alarm = try decoder.decode(Alarm.self, from: bytes)
+                    record.alarms.append(alarm)
+                    record.alarmGroups.append(try decoder.decode(Groups.self, from: bytes).topGroups)
+                    for n in alarm.topNodes { nodeNames[n.node] = n.name; maxNode = max(maxNode, n.node) }
+                    for e in alarm.topEdges { nodeNames[e.u] = e.names[0]; nodeNames[e.v] = e.names[1]; maxNode = max(maxNode, e.v) }
+                case "networkChange":
+                    record.changes.append(try decoder.decode(NetworkChange.self, from: bytes))
+                case "summary":
+                    if let c = try decoder.decode(Summary.self, from: bytes).calibration {
+                        record.notes.append(String(format: "Thresholds calibrated by Monte Carlo (%d replicates, horizon %d, target false-alarm probability %.3f): global %@, local %@; nominal %@ / %@.",
+                            c.replicates, c.horizon, c.targetProbability,
+                            c.thresholds.global.map { String(format: "%.2f", $0) } ?? "—", c.thresholds.local.map { String(format: "%.2f", $0) } ?? "—",
+                            c.nominal.global.map { String(format: "%.2f", $0) } ?? "—", c.nominal.local.map { String(format: "%.2f", $0) } ?? "—"))
+                    }
+                default:
+                    break
+                }
+            } catch {
+                throw RunFileError(file: eventsPath, line: k + 1, reason: "not a ggmwatch monitor event: \(error)")
+            }
+        }
+        if record.names.isEmpty {
+            // Without data the names come from the events; unnamed nodes keep their index.
+            record.names = (0...max(maxNode, 0)).map { nodeNames[$0] ?? "node \($0 + 1)" }
+            if let changes = record.changes.first {
+                let top = max(changes.before.map(\.v).max() ?? 0, changes.after.map(\.v).max() ?? 0)
+                if top >= record.names.count { record.names += (record.names.count...top).map { "node \($0 + 1)" } }
+            }
+        }
+        if let tracePath { record.trace = try readTrace(tracePath) }
+        return record
+    }
+
+    static func readTrace(_ path: String) throws -> [TraceRow] {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw ValidationError("cannot read trace \(path): \(error.localizedDescription)")
+        }
+        var lines = text.split(whereSeparator: \.isNewline).makeIterator()
+        guard let header = lines.next()?.split(separator: ",", omittingEmptySubsequences: false).map(String.init),
+              header.first == "index" else {
+            throw RunFileError(file: path, line: 1, reason: "expected a header starting with index (a trace written by monitor --trace)")
+        }
+        var rows: [TraceRow] = []
+        var lineNumber = 1
+        while let line = lines.next() {
+            lineNumber += 1
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            guard fields.count == header.count else {
+                throw RunFileError(file: path, line: lineNumber, reason: "\(fields.count) fields, expected \(header.count)")
+            }
+            var row = TraceRow(index: 0)
+            for (column, name) in header.enumerated() {
+                let field = fields[column]
+                if column == 0 {
+                    guard let index = Int(field) else {
+                        throw RunFileError(file: path, line: lineNumber, reason: "index \"\(field)\" is not an integer")
+                    }
+                    row.index = index
+                    continue
+                }
+                guard !field.isEmpty else { continue }
+                guard let value = Double(field) else {
+                    throw RunFileError(file: path, line: lineNumber, reason: "column \(name): \"\(field)\" is not a number")
+                }
+                switch name {
+                case "global": row.global = value
+                case "globalThreshold": row.globalThreshold = value
+                case "local": row.local = value
+                case "localThreshold": row.localThreshold = value
+                default: break
+                }
+            }
+            rows.append(row)
+        }
+        return rows
+    }
+}
