@@ -32,8 +32,10 @@ import Testing
         #expect(try row(.none, .combined).changeCount == 0)
         #expect(try row(.none, .combined).noChangeStreams == 20)
         #expect(try row(.rewireKeepingVariances, .perNode).changeCount == 20)
-        // Localization is not available yet: alarms carry no change-time estimate.
-        #expect(rows.allSatisfy { $0.score.localizedCount == 0 && $0.score.medianLocalizationError == nil })
+        // Localization: the graph detectors' alarms carry a change-time estimate, the per-node baseline's do not.
+        #expect(try row(.rewireKeepingVariances, .combined).localizedCount == row(.rewireKeepingVariances, .combined).detectedCount)
+        #expect(try row(.rewireKeepingVariances, .combined).medianLocalizationError != nil)
+        #expect(try row(.rewireKeepingVariances, .perNode).localizedCount == 0)
     }
 
     /// The change the per-node baseline cannot see: every node keeps its variance.
