@@ -1,24 +1,14 @@
 import Foundation
 import GGMCore
 import Testing
+import GGMData
 import GGMEstimation
 
-/// S&P 500 daily log returns (first `days` returns), winsorized at +-5 robust SD (median / MAD) per column,
-/// read straight from the shared CSV (benchmarks only: the tests proper use simulated data).
-func sp500Returns(days: Int, path: String = "/work/shared/data/sp500/prices.csv") throws -> Matrix {
-    let text = try String(contentsOfFile: path, encoding: .utf8)
-    let lines = text.split(whereSeparator: \.isNewline).dropFirst().prefix(days + 1)
-    let prices = lines.map { $0.split(separator: ",").dropFirst().map { Double($0)! } }
-    let p = prices[0].count
-    var r = Matrix(rows: days, columns: p)
-    for t in 0..<days { for j in 0..<p { r[t, j] = Foundation.log(prices[t + 1][j] / prices[t][j]) } }
-    for j in 0..<p {
-        let col = r.column(j).sorted()
-        let median = col[days / 2]
-        let mad = 1.4826 * r.column(j).map { Swift.abs($0 - median) }.sorted()[days / 2]
-        for t in 0..<days { r[t, j] = Swift.min(Swift.max(r[t, j], median - 5 * mad), median + 5 * mad) }
-    }
-    return r
+/// S&P 500 daily log returns (first `days` returns) with the package's documented preprocessing
+/// (splits removed, winsorized at 5 robust SDs), from the embedded data.
+func sp500Returns(days: Int) throws -> Matrix {
+    let (returns, _) = try SP500.returns()
+    return returns.values.rows(0..<days)
 }
 
 let benchmarkEnabled = ProcessInfo.processInfo.environment["GGM_BENCH"] != nil
