@@ -175,13 +175,40 @@ public enum Calibrator {
             }
         }
 
-        func sample(using rng: inout SeededGenerator) -> [Double] {
-            switch self {
-            case let .gaussian(sampler):
-                return sampler.sample(using: &rng)
-            case let .bootstrap(rows):
-                let i = Int(rng.next() % UInt64(rows.rows))
-                return rows.row(i)
+        /// One replicate's draws. For the bootstrap, the burn-in rows are split at random, per
+        /// replicate, into a pool for the simulated burn-in (two thirds) and a disjoint pool for the
+        /// monitored observations (one third): the reference re-estimated in the simulation never
+        /// sees the rows it is then scored on, as with real future data. (Drawing both from the
+        /// whole sample scores the reference on rows it was fitted to and makes the statistics look
+        /// far better than on fresh data when p is close to or above n.) The smaller pools make the
+        /// simulated reference slightly worse than the real one: conservative thresholds.
+        struct Replicate {
+            let sampler: NullSampler
+            var burnInPool: [Int] = []
+            var monitorPool: [Int] = []
+
+            init(_ sampler: NullSampler, rng: inout SeededGenerator) {
+                self.sampler = sampler
+                if case let .bootstrap(rows) = sampler {
+                    var order = Array(0..<rows.rows)
+                    for i in stride(from: order.count - 1, to: 0, by: -1) {
+                        let j = Int(rng.next() % UInt64(i + 1))
+                        order.swapAt(i, j)
+                    }
+                    let cut = max(1, min(rows.rows - 1, (2 * rows.rows + 2) / 3))
+                    burnInPool = Array(order[..<cut])
+                    monitorPool = Array(order[cut...])
+                }
+            }
+
+            func sample(burnIn: Bool, using rng: inout SeededGenerator) -> [Double] {
+                switch sampler {
+                case let .gaussian(gaussian):
+                    return gaussian.sample(using: &rng)
+                case let .bootstrap(rows):
+                    let pool = burnIn ? burnInPool : monitorPool
+                    return rows.row(pool[Int(rng.next() % UInt64(pool.count))])
+                }
             }
         }
     }
@@ -219,8 +246,9 @@ public enum Calibrator {
                 var maxG = -Double.infinity
                 var maxL = -Double.infinity
                 var monitored = 0
+                let draws = NullSampler.Replicate(sampler, rng: &rng)
                 while monitored < horizon {
-                    let step = try monitor.update(sampler.sample(using: &rng))
+                    let step = try monitor.update(draws.sample(burnIn: monitor.phase == .burnIn, using: &rng))
                     if step.phase != .burnIn { monitored += 1 }
                     if let g = step.global { maxG = max(maxG, g) }
                     if let l = step.local { maxL = max(maxL, l) }
