@@ -7,21 +7,42 @@
 public struct GaussianSampler: Sendable {
     public let mean: [Double]
     public let factor: Cholesky
+    /// `L^T` in row-major order, so the back substitution reads contiguous rows.
+    private let upper: [Double]
 
     /// A sampler for `N(mean, precision^{-1})`; `mean` defaults to zero.
     public init(precision: Matrix, mean: [Double]? = nil) throws(NumericalError) {
         self.factor = try Cholesky(precision)
+        self.upper = factor.lower.transposed.elements
         self.mean = mean ?? [Double](repeating: 0, count: precision.rows)
         precondition(self.mean.count == precision.rows, "mean and precision dimensions differ")
     }
 
     public var dimension: Int { mean.count }
 
-    /// One draw.
+    /// One draw: `x = mu + L^{-T} z` by back substitution on the rows of `L^T`.
     public func sample(using rng: inout some RandomNumberGenerator) -> [Double] {
-        let z = rng.standardNormals(dimension)
-        var x = factor.solveUpper(z)
-        for i in 0..<dimension { x[i] += mean[i] }
+        let n = dimension
+        var x = rng.standardNormals(n)
+        upper.withUnsafeBufferPointer { u in
+            x.withUnsafeMutableBufferPointer { xb in
+                for i in stride(from: n - 1, through: 0, by: -1) {
+                    let row = i * n
+                    var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+                    var k = i + 1
+                    while k + 4 <= n {
+                        s0 += u[row + k] * xb[k]
+                        s1 += u[row + k + 1] * xb[k + 1]
+                        s2 += u[row + k + 2] * xb[k + 2]
+                        s3 += u[row + k + 3] * xb[k + 3]
+                        k += 4
+                    }
+                    while k < n { s0 += u[row + k] * xb[k]; k += 1 }
+                    xb[i] = (xb[i] - ((s0 + s1) + (s2 + s3))) / u[row + i]
+                }
+            }
+        }
+        for i in 0..<n { x[i] += mean[i] }
         return x
     }
 

@@ -67,8 +67,9 @@ func alarmIndices(_ rows: [[Double]], configuration: MonitorConfiguration, detec
 
     @Test func arlTargetConvertsToHorizonProbability() {
         let t = CalibrationTarget.averageRunLength(5000)
-        #expect(t.horizon == 1000)
-        #expect(abs(t.probability(horizon: 1000) - (1 - exp(-0.2))) < 1e-15)
+        #expect(t.horizon == 500)
+        #expect(abs(t.probability(horizon: 500) - (1 - exp(-0.1))) < 1e-15)
+        #expect(t.horizon(override: 1000) == 1000)
         #expect(CalibrationTarget.falseAlarmProbability(0.1, horizon: 700).horizon == 700)
     }
 

@@ -20,14 +20,15 @@ public enum CalibrationTarget: Codable, Sendable, Equatable {
         }
     }
 
-    /// The Monte Carlo horizon: the target's own, or for an ARL target `min(A, 1000)`
-    /// observations (long enough to include the refits' effect, short enough to simulate).
+    /// The Monte Carlo horizon: the target's own, or for an ARL target `min(A, 500)` observations
+    /// (ten windows and ten refits at the default settings: long enough for the refits' effect and
+    /// for the Poisson conversion, short enough to simulate at p = 452 in well under a minute).
     public var horizon: Int { horizon(override: nil) }
 
     /// The horizon, with an explicit simulation horizon for ARL targets when given.
     public func horizon(override: Int?) -> Int {
         switch self {
-        case let .averageRunLength(a): return override ?? max(100, min(Int(a.rounded()), 1000))
+        case let .averageRunLength(a): return override ?? max(100, min(Int(a.rounded()), 500))
         case let .falseAlarmProbability(_, h): return h
         }
     }
@@ -52,7 +53,7 @@ public struct CalibrationSettings: Codable, Sendable, Equatable {
     public var replicates: Int
     /// Seed of the simulation (replicate r uses `SeededGenerator.stream(seed:index: r)`).
     public var seed: UInt64
-    /// Simulation horizon for an ARL target (default `min(A, 1000)`): shorter is faster, and the
+    /// Simulation horizon for an ARL target (default `min(A, 500)`): shorter is faster, and the
     /// Poisson conversion `q = 1 - exp(-H/A)` still holds once H spans a few refits.
     public var arlHorizon: Int?
     /// Recalibrate after a restart only when `||R||_4^2` or the edge count of the new reference

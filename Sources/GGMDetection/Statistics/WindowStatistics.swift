@@ -138,20 +138,45 @@ public struct WindowStatistics: Sendable {
         return age < count
     }
 
+    /// Recomputes the running sums exactly from the whitened ring.
+    ///
+    /// The cross sums are computed as dot products of the columns of the window's `z` (copied
+    /// into a `p x count` transposed block first), so each sum is written once instead of once per
+    /// observation: O(count p^2) arithmetic with O(p^2) memory traffic.
     private mutating func recomputeSums() {
         let p = dimension
         for j in 0..<p { sumSquares[j] = 0 }
-        for k in crossSums.indices { crossSums[k] = 0 }
-        for slot in 0..<window where slotIsOccupied(slot) {
+        let slots = (0..<window).filter { slotIsOccupied($0) }
+        for slot in slots {
             let base = slot * p
             for j in 0..<p { sumSquares[j] += zRing[base + j] * zRing[base + j] }
-            if detector.usesLocal {
-                crossSums.withUnsafeMutableBufferPointer { c in
-                    zRing.withUnsafeBufferPointer { z in
-                        var k = 0
-                        for u in 0..<p {
-                            let zu = z[base + u]
-                            for v in u..<p { c[k] += zu * z[base + v]; k += 1 }
+        }
+        if detector.usesLocal {
+            let m = slots.count
+            var transposed = [Double](repeating: 0, count: p * m)
+            for (r, slot) in slots.enumerated() {
+                let base = slot * p
+                for j in 0..<p { transposed[j * m + r] = zRing[base + j] }
+            }
+            crossSums.withUnsafeMutableBufferPointer { c in
+                transposed.withUnsafeBufferPointer { t in
+                    var k = 0
+                    for u in 0..<p {
+                        let a = t.baseAddress! + u * m
+                        for v in u..<p {
+                            let b = t.baseAddress! + v * m
+                            var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+                            var r = 0
+                            while r + 4 <= m {
+                                s0 += a[r] * b[r]
+                                s1 += a[r + 1] * b[r + 1]
+                                s2 += a[r + 2] * b[r + 2]
+                                s3 += a[r + 3] * b[r + 3]
+                                r += 4
+                            }
+                            while r < m { s0 += a[r] * b[r]; r += 1 }
+                            c[k] = (s0 + s1) + (s2 + s3)
+                            k += 1
                         }
                     }
                 }
