@@ -160,9 +160,18 @@ enum SP500Demo {
                 }
             }
         }
+        // The input ends inside the burn-in after the last alarm: the network since then, provisional.
+        if let change = monitor.provisionalNetworkChange(minimumObservations: 2 * s.window) {
+            record.changes.append(change)
+            if eventsPath != nil, let data = try? encoder.encode(NetworkChangeEvent(change: change, topGroups: changeGroups(change, groups: groups))) {
+                eventLines.append(String(decoding: data, as: UTF8.self))
+            }
+        }
         if let eventsPath { try (eventLines.joined(separator: "\n") + "\n").write(toFile: eventsPath, atomically: true, encoding: .utf8) }
         record.notes = [
-            "Data: \(report.description.replacingOccurrences(of: "\n", with: "; ")).",
+            "Data: \(report.rows) daily log returns of \(report.columns) stocks" + (s.robust
+                ? "; \(report.splits.count) unadjusted stock splits detected and removed (e.g. \(report.splits.prefix(4).map(\.description).joined(separator: "; "))); \(report.winsorizedCells) cells winsorized at 5 robust SDs"
+                : "; no split removal and no winsorizing (--no-robust)") + (s.ewma ? "; each stock divided by its causal EWMA volatility (RiskMetrics 0.94)" : "") + ".",
             "Reference: node-wise lasso at lambda = 1.1 sqrt(log p / n) on standardized returns, estimated from \(s.burnIn) days (p = \(names.count) > n), refitted every \(s.refitEvery) quiet days from all days since the last change except the current window, re-estimated from a fresh burn-in after each alarm.",
             "Thresholds: \(monitor.calibrationCount) Monte Carlo calibration(s) with \(s.replicates) replicates of the whole procedure on \(s.null == .bootstrap ? "resampled burn-in days (heavy tails and the dense market factor included)" : "Gaussian data from the fitted network"), for an average run length of \(Int(s.arl)) days (a \(s.horizon)-day horizon). " + (monitor.calibration.map { c in
                 String(format: "Last calibration: global %.2f (nominal %.2f), local %.2f (nominal Gumbel %.2f).", c.thresholds.global ?? .nan, c.nominal.global ?? .nan, c.thresholds.local ?? .nan, c.nominal.local ?? .nan)

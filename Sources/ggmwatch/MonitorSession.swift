@@ -133,6 +133,10 @@ final class MonitorSession: @unchecked Sendable {
     func writeSummary() {
         lock.lock()
         defer { lock.unlock() }
+        // Input ended inside the burn-in after an alarm: report the network since then, provisional.
+        if let change = monitor.provisionalNetworkChange(minimumObservations: 2 * monitor.configuration.window) {
+            emit(NetworkChangeEvent(change: change, topGroups: groups.map { changeGroups(change, groups: $0) }))
+        }
         emit(SummaryEvent(monitor: monitor, rowsThisRun: rowsThisRun, alarmsThisRun: alarmsThisRun))
     }
 

@@ -155,7 +155,7 @@ struct MonitorRecord {
         return [
             DataPanel(title: "Cross-sectional average \(panelValueName)", yAxisTitle: panelValueName,
                       series: [DataSeries(name: "average over \(p) series", points: average.enumerated().map { SeriesPoint(index: $0, value: $1) })]),
-            DataPanel(title: "Rolling volatility of the average (\(k) rows) and cross-sectional dispersion", yAxisTitle: "standard deviation",
+            DataPanel(title: "Volatility: rolling SD of the average (\(k) rows), dispersion", yAxisTitle: "standard deviation",
                       series: [DataSeries(name: "rolling volatility of the average", points: volatility),
                                DataSeries(name: "cross-sectional dispersion", points: dispersion)]),
         ]
@@ -189,8 +189,11 @@ struct MonitorRecord {
                 GroupAttribution.shares(nodes: c.mostChangedNodes.map { ($0.node, $0.contribution) }, groups: g)
                     .prefix(5).map { GroupShare(group: $0.group, share: $0.share) }
             } ?? []
+            let when = change.provisional
+                ? "provisional: estimated from the \(change.afterSampleSize ?? 0) observations up to \(label(change.index)), before the new reference was complete"
+                : "new reference complete on \(label(change.index))"
             sections.append(ReportChange(
-                title: "Alarm \(k + 1) on \(label(alarm.index)) (estimated change \(alarm.estimatedChange.map(label) ?? "—")): network before and after (new reference complete on \(label(change.index)); \(c.edgesBefore) → \(c.edgesAfter) edges, \(c.appeared.count) appeared, \(c.disappeared.count) disappeared, \(c.signChanged.count) changed sign)",
+                title: "Alarm \(k + 1) on \(label(alarm.index)) (estimated change \(alarm.estimatedChange.map(label) ?? "—")): network before and after (\(when); \(c.edgesBefore) → \(c.edgesAfter) edges with |partial correlation| ≥ 0.05, \(c.appeared.count) appeared, \(c.disappeared.count) disappeared, \(c.signChanged.count) changed sign)",
                 alarmIndex: k,
                 before: networkView(change.before, highlighted: highlighted, nodes: nodes),
                 after: networkView(change.after, highlighted: highlighted, nodes: nodes),

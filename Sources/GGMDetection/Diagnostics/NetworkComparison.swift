@@ -116,6 +116,22 @@ public struct NetworkChange: Codable, Sendable, Equatable {
     public let before: [WeightedEdge]
     public let after: [WeightedEdge]
     public let comparison: NetworkComparison
+    /// Whether `after` was estimated from a burn-in that had not completed (at the end of the
+    /// input), from `afterSampleSize` observations.
+    public var provisional: Bool = false
+    public var afterSampleSize: Int? = nil
+
+    public init(alarmIndex: Int, index: Int, label: String?, before: [WeightedEdge], after: [WeightedEdge],
+                comparison: NetworkComparison, provisional: Bool = false, afterSampleSize: Int? = nil) {
+        self.alarmIndex = alarmIndex
+        self.index = index
+        self.label = label
+        self.before = before
+        self.after = after
+        self.comparison = comparison
+        self.provisional = provisional
+        self.afterSampleSize = afterSampleSize
+    }
 }
 
 /// Ranks groups (sectors, brain systems) by their share of an alarm's evidence.

@@ -218,6 +218,27 @@ public struct OnlineMonitor: Codable, Sendable {
         return false
     }
 
+    /// The network change after the last alarm estimated from the burn-in collected so far, when
+    /// the input ends before that burn-in completes (at least `minimumObservations` of it).
+    /// Marked provisional; the monitor's state is not changed.
+    public func provisionalNetworkChange(minimumObservations: Int) -> NetworkChange? {
+        guard phase == .burnIn, let pendingComparison else { return nil }
+        var moments = self.moments
+        let p = dimension
+        if !pending.isEmpty { moments.add(rows: Matrix(rows: pending.count / p, columns: p, elements: pending)) }
+        guard moments.count >= max(2, minimumObservations) else { return nil }
+        guard let fit = try? configuration.estimator.fit(covariance: moments.covariance(), sampleSize: moments.count),
+              (0..<p).allSatisfy({ fit.precision[$0, $0] > 0 && fit.precision[$0, $0].isFinite }) else { return nil }
+        let last = observationCount - 1
+        let label = historyCount > 0 ? historyLabels[last % historyLength] : nil
+        return NetworkChange(
+            alarmIndex: pendingComparison.alarmIndex, index: last, label: label,
+            before: WeightedEdge.edges(of: pendingComparison.precision), after: WeightedEdge.edges(of: fit.precision),
+            comparison: NetworkComparison(before: pendingComparison.precision, after: fit.precision, names: names,
+                                          count: configuration.reportCount * 2),
+            provisional: true, afterSampleSize: moments.count)
+    }
+
     private mutating func recordHistory(_ x: [Double], label: String?) {
         let p = dimension
         let length = historyLength
