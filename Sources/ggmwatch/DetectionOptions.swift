@@ -66,7 +66,7 @@ struct ThresholdOptions: ParsableArguments {
     @Option(name: .customLong("local-threshold"), help: "Explicit threshold for the local statistic.")
     var localThreshold: Double?
 
-    @Option(help: "Null the calibration simulates: gaussian (N(0, fitted network)) or bootstrap (burn-in rows resampled: heavy tails and model misfit included).")
+    @Option(help: "Null the calibration simulates: gaussian (N(0, fitted network)) or bootstrap (burn-in rows resampled: heavy tails and model misfit included; with a fixed --reference there is no burn-in and gaussian is used).")
     var null: NullModel = .gaussian
 
     @Option(help: "Monte Carlo replicates for calibration.")

@@ -72,10 +72,8 @@ struct MonitorCommand: ParsableCommand {
             }
         } catch {
             session.finish(saveState: true)
-            progress.done()
             throw error
         }
-        progress.done()
         session.writeSummary()
         session.finish(saveState: true)
     }

@@ -261,8 +261,6 @@ final class Progress {
         let rate = Double(rows) / now.timeIntervalSince(start)
         FileHandle.standardError.write("monitor: \(rows) rows, \(alarms) alarms, \(Int(rate)) rows/s\n")
     }
-
-    func done() {}
 }
 
 extension FileHandle {

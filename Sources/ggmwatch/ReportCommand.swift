@@ -54,7 +54,6 @@ struct ReportCommand: ParsableCommand {
         var record = try MonitorRecord.load(eventsPath: events, tracePath: trace, dataset: dataset)
         record.title = title
         record.command = "ggmwatch " + CommandLine.arguments.dropFirst().joined(separator: " ")
-        if let names = record.namesFromEvents, dataset == nil { record.names = names }
         record.groups = try groupsForNames(record.names)
         try HTMLReport.render(record.document()).write(toFile: output, atomically: true, encoding: .utf8)
         FileHandle.standardError.write("report: \(URL(fileURLWithPath: output).standardizedFileURL.path) (\(record.alarms.count) alarms, \(record.changes.count) network changes, \(record.trace.count) windows)\n")
@@ -82,9 +81,6 @@ struct RunFileError: Error, CustomStringConvertible {
 }
 
 extension MonitorRecord {
-    /// Node names seen in the events (used when no data file is given).
-    var namesFromEvents: [String]? { names.isEmpty ? nil : names }
-
     /// Reads `monitor`'s JSON Lines events and trace CSV; the dataset gives names, dates and panels.
     static func load(eventsPath: String, tracePath: String?, dataset: Dataset?) throws -> MonitorRecord {
         var record = MonitorRecord(title: "", command: "", names: dataset?.names ?? [], labels: dataset?.rowLabels, groups: nil)
