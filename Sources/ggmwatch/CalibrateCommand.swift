@@ -66,7 +66,7 @@ struct CalibrateCommand: ParsableCommand {
         } else {
             let dataset = try DataOptions.loadDatasetWithNotes(path: dataPath, sp500: sp500, from: from, to: to, ewmaScale: ewmaScale).dataset
             guard dataset.rowCount >= configuration.burnIn else {
-                throw ValidationError("the data has \(dataset.rowCount) rows, fewer than the burn-in of \(configuration.burnIn)")
+                throw RunError("the data has \(dataset.rowCount) rows, fewer than the burn-in of \(configuration.burnIn)")
             }
             let burnIn = dataset.values.rows(0..<configuration.burnIn)
             burnInRows = burnIn

@@ -54,7 +54,7 @@ struct MonitorCommand: ParsableCommand {
                 if let reference {
                     let network = try NetworkFile.load(path: reference)
                     guard network.names == names else {
-                        throw ValidationError("the reference network's node names do not match the data's columns (\(network.names.count) vs \(names.count) nodes)")
+                        throw RunError("the reference network's node names do not match the data's columns (\(network.names.count) vs \(names.count) nodes)")
                     }
                     // The fixed reference is the network with mean zero (the scoring convention of the papers).
                     return try OnlineMonitor(reference: ReferenceModel(precision: network.precisionMatrix),

@@ -36,13 +36,13 @@ final class MonitorSession: @unchecked Sendable {
         if let statePath, FileManager.default.fileExists(atPath: statePath) {
             let data: Data
             do { data = try Data(contentsOf: URL(fileURLWithPath: statePath)) } catch {
-                throw ValidationError("cannot read state file \(statePath): \(error.localizedDescription)")
+                throw RunError("cannot read state file \(statePath): \(error.localizedDescription)")
             }
             do { monitor = try JSONDecoder().decode(OnlineMonitor.self, from: data) } catch {
-                throw ValidationError("\(statePath) is not a monitor state file: \(error)")
+                throw RunError("\(statePath) is not a monitor state file: \(error)")
             }
             guard monitor.names == names else {
-                throw ValidationError("state file \(statePath) was saved for \(monitor.names.count) nodes (\(monitor.names.prefix(3).joined(separator: ", "))...), the data has \(names.count) (\(names.prefix(3).joined(separator: ", "))...)")
+                throw RunError("state file \(statePath) was saved for \(monitor.names.count) nodes (\(monitor.names.prefix(3).joined(separator: ", "))...), the data has \(names.count) (\(names.prefix(3).joined(separator: ", "))...)")
             }
             resumed = true
             FileHandle.standardError.write("monitor: resuming from \(statePath) after \(monitor.observationCount) observations\n")
@@ -52,7 +52,7 @@ final class MonitorSession: @unchecked Sendable {
         if let tracePath {
             let appending = resumed && FileManager.default.fileExists(atPath: tracePath)
             guard let file = fopen(tracePath, appending ? "a" : "w") else {
-                throw ValidationError("cannot open trace file \(tracePath) for writing")
+                throw RunError("cannot open trace file \(tracePath) for writing")
             }
             traceFile = file
             if !appending { fputs(Self.traceHeader(monitor.configuration.detector) + "\n", file) }
@@ -94,7 +94,7 @@ final class MonitorSession: @unchecked Sendable {
         }
         guard case let .success(step) = result else {
             if case let .failure(error) = result {
-                throw ValidationError("line \(observation.line) (row \(observation.index)): \(error)")
+                throw RunError("line \(observation.line) (row \(observation.index)): \(error)")
             }
             return
         }
@@ -157,7 +157,7 @@ final class MonitorSession: @unchecked Sendable {
             let temporary = statePath + ".tmp-\(getpid())"
             try data.write(to: URL(fileURLWithPath: temporary))
             guard rename(temporary, statePath) == 0 else {
-                throw ValidationError("rename to \(statePath) failed (errno \(errno))")
+                throw RunError("rename to \(statePath) failed (errno \(errno))")
             }
         } catch {
             FileHandle.standardError.write("monitor: could not save state to \(statePath): \(error)\n")

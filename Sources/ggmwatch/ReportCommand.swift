@@ -87,7 +87,7 @@ extension MonitorRecord {
         record.panelData = dataset?.values
         let text: String
         do { text = try String(contentsOfFile: eventsPath, encoding: .utf8) } catch {
-            throw ValidationError("cannot read events \(eventsPath): \(error.localizedDescription)")
+            throw RunError("cannot read events \(eventsPath): \(error.localizedDescription)")
         }
         struct Kind: Decodable { let event: String }
         struct Groups: Decodable { let topGroups: [GroupAttribution.Share]? }
@@ -138,7 +138,7 @@ extension MonitorRecord {
     static func readTrace(_ path: String) throws -> [TraceRow] {
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw ValidationError("cannot read trace \(path): \(error.localizedDescription)")
+            throw RunError("cannot read trace \(path): \(error.localizedDescription)")
         }
         var lines = text.split(whereSeparator: \.isNewline).makeIterator()
         guard let header = lines.next()?.split(separator: ",", omittingEmptySubsequences: false).map(String.init),

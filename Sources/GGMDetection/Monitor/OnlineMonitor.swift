@@ -296,7 +296,11 @@ public struct OnlineMonitor: Codable, Sendable {
                 fit = try configuration.estimator.fit(covariance: covariance, sampleSize: n, warmStart: nil)
             }
         } catch {
-            throw .referenceFitFailed(segmentStart: segmentStart, index: lastIndex, reason: String(describing: error))
+            var reason = String(describing: error)
+            if case let .nonPositiveVariance(node, value) = error {
+                reason = "node \(names[node]) (column \(node + 1)) has variance \(value) over these observations: a constant series cannot be modelled"
+            }
+            throw .referenceFitFailed(segmentStart: segmentStart, index: lastIndex, reason: reason)
         }
         let reference: ReferenceModel
         do {
