@@ -23,23 +23,23 @@ import GGMEstimation
 ///
 /// - Complexity: O(p^2) per observation to whiten and update the window sums, plus O(p^3 / 3)
 ///   for the Cholesky factor of `S`; O(p^3 + w p^2) per refit. Memory O(p^2 + w p).
-public struct DenseCovarianceMonitor: SequentialDetector, Codable {
+public struct DenseCovarianceMonitor: SequentialDetector, BaselineLifecycle, Codable {
     public let configuration: BaselineConfiguration
     public let names: [String]
     public private(set) var observationCount = 0
     public private(set) var phase: MonitorPhase = .burnIn
     public private(set) var segmentStart = 0
-    public private(set) var alarms: [Alarm] = []
+    public internal(set) var alarms: [Alarm] = []
 
     private var moments: RunningMoments
     private var mean: [Double]
     /// Lower Cholesky factor of the reference covariance.
     private var factor: Matrix
-    private var referenceSize = 0
+    private(set) var referenceSize = 0
     private var ring: WindowRing
     /// `sum_r z_r z_r^T` over the window (full p x p, row-major).
     private var windowProducts: [Double]
-    private var quietSteps = 0
+    var quietSteps = 0
     private var pushesSinceRecompute = 0
 
     public init(dimension p: Int, configuration: BaselineConfiguration = BaselineConfiguration(),
@@ -96,26 +96,7 @@ public struct DenseCovarianceMonitor: SequentialDetector, Codable {
         }
         let stepPhase = phase
         phase = .monitoring
-        let statistic = windowStatistic()
-        if let h = configuration.threshold, statistic >= h {
-            let alarm = Alarm(index: index, label: label, estimatedChange: nil, estimatedChangeLabel: nil, firedBy: [.global],
-                              globalStatistic: statistic, globalThreshold: h,
-                              localStatistic: nil, localThreshold: nil,
-                              segmentStart: segmentStart, referenceSampleSize: referenceSize,
-                              topNodes: [], topEdges: [])
-            alarms.append(alarm)
-            restart(after: index)
-            return MonitorStep(index: index, phase: stepPhase == .filling ? .filling : .monitoring,
-                               global: statistic, local: nil, thresholds: thresholds, alarm: alarm, refitted: false)
-        }
-        quietSteps += 1
-        var refitted = false
-        if configuration.refitEvery > 0 && quietSteps >= configuration.refitEvery {
-            try refit(lastIndex: index)
-            refitted = true
-        }
-        return MonitorStep(index: index, phase: .monitoring, global: statistic, local: nil,
-                           thresholds: thresholds, alarm: nil, refitted: refitted)
+        return try conclude(index: index, label: label, statistic: windowStatistic(), stepPhase: stepPhase)
     }
 
     /// `w [tr(S) - log det(S) - p]` of the current (full) window; `+infinity` when `S` is singular.
@@ -156,7 +137,7 @@ public struct DenseCovarianceMonitor: SequentialDetector, Codable {
         }
     }
 
-    private mutating func refit(lastIndex: Int) throws(MonitorError) {
+    mutating func refit(lastIndex: Int) throws(MonitorError) {
         let covariance = moments.covariance()
         do {
             factor = try Cholesky(covariance).lower
@@ -178,7 +159,7 @@ public struct DenseCovarianceMonitor: SequentialDetector, Codable {
         pushesSinceRecompute = 0
     }
 
-    private mutating func restart(after index: Int) {
+    mutating func restart(after index: Int) {
         segmentStart = index + 1
         moments = RunningMoments(dimension: dimension)
         ring.removeAll()

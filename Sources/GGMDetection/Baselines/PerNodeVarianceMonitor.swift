@@ -22,13 +22,13 @@ import GGMCore
 /// window, fresh burn-in after an alarm. The statistic is reported in ``MonitorStep/global``.
 ///
 /// - Complexity: O(p) per observation, O(w p) per refit; memory O(w p).
-public struct PerNodeVarianceMonitor: SequentialDetector, Codable {
+public struct PerNodeVarianceMonitor: SequentialDetector, BaselineLifecycle, Codable {
     public let configuration: BaselineConfiguration
     public let names: [String]
     public private(set) var observationCount = 0
     public private(set) var phase: MonitorPhase = .burnIn
     public private(set) var segmentStart = 0
-    public private(set) var alarms: [Alarm] = []
+    public internal(set) var alarms: [Alarm] = []
 
     /// Segment sums excluding the window, shifted by the segment's first observation.
     private var segmentCount = 0
@@ -38,11 +38,11 @@ public struct PerNodeVarianceMonitor: SequentialDetector, Codable {
     /// Reference mean and variance per node.
     private var mean: [Double]
     private var variance: [Double]
-    private var referenceSize = 0
+    private(set) var referenceSize = 0
     private var ring: WindowRing
     /// `sum_r (x_r,s - mu_s)^2` over the window.
     private var windowSquares: [Double]
-    private var quietSteps = 0
+    var quietSteps = 0
     private var pushesSinceRecompute = 0
 
     public init(dimension p: Int, configuration: BaselineConfiguration = BaselineConfiguration(),
@@ -101,28 +101,10 @@ public struct PerNodeVarianceMonitor: SequentialDetector, Codable {
         let stepPhase = phase
         phase = .monitoring
         let scores = nodeScores()
-        let statistic = scores.max() ?? -.infinity
-        if let h = configuration.threshold, statistic >= h {
-            let top = scores.indices.sorted { scores[$0] > scores[$1] }.prefix(5)
-                .map { NodeContribution(node: $0, name: names[$0], contribution: scores[$0]) }
-            let alarm = Alarm(index: index, label: label, estimatedChange: nil, estimatedChangeLabel: nil, firedBy: [.global],
-                              globalStatistic: statistic, globalThreshold: h,
-                              localStatistic: nil, localThreshold: nil,
-                              segmentStart: segmentStart, referenceSampleSize: referenceSize,
-                              topNodes: Array(top), topEdges: [])
-            alarms.append(alarm)
-            restart(after: index)
-            return MonitorStep(index: index, phase: stepPhase == .filling ? .filling : .monitoring,
-                               global: statistic, local: nil, thresholds: thresholds, alarm: alarm, refitted: false)
-        }
-        quietSteps += 1
-        var refitted = false
-        if configuration.refitEvery > 0 && quietSteps >= configuration.refitEvery {
-            try refit(lastIndex: index)
-            refitted = true
-        }
-        return MonitorStep(index: index, phase: .monitoring, global: statistic, local: nil,
-                           thresholds: thresholds, alarm: nil, refitted: refitted)
+        let names = self.names
+        return try conclude(index: index, label: label, statistic: scores.max() ?? -.infinity, stepPhase: stepPhase,
+                            topNodes: scores.indices.sorted { scores[$0] > scores[$1] }.prefix(5)
+                                .map { NodeContribution(node: $0, name: names[$0], contribution: scores[$0]) })
     }
 
     /// Standardized per-node scores `[f(y_s) - g1(w)] / g2(w)` of the current window.
@@ -147,7 +129,7 @@ public struct PerNodeVarianceMonitor: SequentialDetector, Codable {
     }
 
     /// Mean and (maximum-likelihood) variance per node from the segment's sums, window excluded.
-    private mutating func refit(lastIndex: Int) throws(MonitorError) {
+    mutating func refit(lastIndex: Int) throws(MonitorError) {
         let n = Double(segmentCount)
         for j in 0..<dimension {
             let m = shiftedSum[j] / n
@@ -180,7 +162,7 @@ public struct PerNodeVarianceMonitor: SequentialDetector, Codable {
         pushesSinceRecompute = 0
     }
 
-    private mutating func restart(after index: Int) {
+    mutating func restart(after index: Int) {
         segmentStart = index + 1
         segmentCount = 0
         for j in 0..<dimension {
