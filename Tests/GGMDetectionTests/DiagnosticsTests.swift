@@ -57,6 +57,12 @@ private func diagnose(change: ChangeKind, graph: GraphKind, seed: UInt64, streng
             let (truth, alarm, change) = try diagnose(change: .flipEdges, graph: .random, seed: seed)
             let flipped = Set(truth.changes[0].changedEdges.map { [$0.edge.i, $0.edge.j] })
             if let alarm {
+                // The strongest entry is the one that attains M.
+                if let entry = alarm.strongestEntry, let m = alarm.localStatistic {
+                    #expect(abs(abs(entry.value) - m) < 1e-9)
+                } else {
+                    Issue.record("a combined-detector alarm names its strongest local entry")
+                }
                 let reported = Set(alarm.topEdges.map { [$0.u, $0.v] })
                 if !flipped.isDisjoint(with: reported) { inAlarm += 1 }
             }

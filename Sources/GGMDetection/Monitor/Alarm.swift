@@ -39,4 +39,7 @@ public struct Alarm: Codable, Sendable, Equatable {
     /// Edges (u < v) with the largest `|E_uv|` of the local statistic, strongest first. Diagonal
     /// entries (a node's own residual variance) are left out here: they show in ``topNodes``.
     public let topEdges: [EdgeContribution]
+    /// The entry that attains the local statistic `M = max |E_uv|` (u == v when it is a node's own
+    /// residual variance), when the local statistic is in use.
+    public var strongestEntry: EdgeContribution? = nil
 }

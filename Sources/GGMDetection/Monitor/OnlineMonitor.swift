@@ -395,6 +395,9 @@ public struct OnlineMonitor: Codable, Sendable {
                      globalStatistic: global, globalThreshold: thresholds?.global,
                      localStatistic: local, localThreshold: thresholds?.local,
                      segmentStart: segmentStart, referenceSampleSize: engine.reference.sampleSize,
-                     topNodes: topNodes, topEdges: topEdges)
+                     topNodes: topNodes, topEdges: topEdges,
+                     strongestEntry: configuration.detector.usesLocal
+                        ? { let e = engine.localArgmax(); return EdgeContribution(u: e.u, v: e.v, names: [names[e.u], names[e.v]], value: e.value) }()
+                        : nil)
     }
 }
