@@ -14,7 +14,8 @@ import GGMCore
 /// the reference itself). The estimate is the maximizing `k`: the maximum likelihood change
 /// time for a known pre-change model and a free post-change residual variance per node. Splits
 /// leaving fewer than `minimumSegment` observations after them are not considered (their
-/// variance estimates are too noisy).
+/// variance estimates are too noisy). With `entries`, the local statistic's strongest entries are
+/// scanned as well (see ``estimate(recent:firstIndex:reference:entries:minimumSegment:)``).
 ///
 /// - Complexity: O(L (nnz + p)) for L recent observations, via prefix sums.
 public enum ChangeTimeEstimator {
@@ -28,23 +29,35 @@ public enum ChangeTimeEstimator {
     /// - Parameters:
     ///   - recent: the recent observations, oldest first (rows), ending with the alarm observation.
     ///   - firstIndex: data index of `recent`'s first row.
+    ///   - entries: local entries `(u, v)` to scan as well (the alarm's strongest ones). For each,
+    ///     `c_r = (z_{r,u} z_{r,v} - Omega_uv) / sqrt(Omega_uu Omega_vv + Omega_uv^2)` has mean 0 and
+    ///     variance 1 under no change, and a change of that entry shifts its mean; the split adds
+    ///     the mean-shift log-likelihood ratio `(sum_{r=k..t} c_r)^2 / (2 (t - k + 1))` of each entry
+    ///     to the node-wise one, so changes confined to a few edges are localized too.
     public static func estimate(recent: Matrix, firstIndex: Int, reference: ReferenceModel,
-                                minimumSegment: Int = 5) -> Estimate? {
+                                entries: [(u: Int, v: Int)] = [], minimumSegment: Int = 5) -> Estimate? {
         let n = recent.rows
         let p = reference.dimension
         guard n >= 1 else { return nil }
         let minimum = max(1, min(minimumSegment, n))
-        // Suffix sums of z_s^2 / Omega_ss, built from the alarm backwards.
+        let omega = reference.precision
+        let scales = entries.map { 1 / (omega[$0.u, $0.u] * omega[$0.v, $0.v] + omega[$0.u, $0.v] * omega[$0.u, $0.v]).squareRoot() }
+        // Suffix sums of z_s^2 / Omega_ss and of the entries' standardized products, from the alarm backwards.
         var suffix = [Double](repeating: 0, count: p)
+        var entrySums = [Double](repeating: 0, count: entries.count)
         var best: Estimate?
         for k in stride(from: n - 1, through: 0, by: -1) {
             let z = reference.whiten(recent.row(k))
             for s in 0..<p { suffix[s] += z[s] * z[s] / reference.precisionDiagonal[s] }
+            for (e, entry) in entries.enumerated() {
+                entrySums[e] += (z[entry.u] * z[entry.v] - omega[entry.u, entry.v]) * scales[e]
+            }
             let m = n - k
             guard m >= minimum else { continue }
             var total = 0.0
             for s in 0..<p { total += GlobalStatistic.contrast(max(suffix[s] / Double(m), 1e-300)) }
-            let llr = 0.5 * Double(m) * total
+            var llr = 0.5 * Double(m) * total
+            for sum in entrySums { llr += sum * sum / (2 * Double(m)) }
             if best == nil || llr > best!.logLikelihoodRatio {
                 best = Estimate(index: firstIndex + k, logLikelihoodRatio: llr)
             }

@@ -387,7 +387,11 @@ public struct OnlineMonitor: Codable, Sendable {
             EdgeContribution(u: $0.u, v: $0.v, names: [names[$0.u], names[$0.v]], value: $0.value)
         }
         let (recent, firstIndex, labels) = recentObservations(from: segmentStart)
-        let estimate = ChangeTimeEstimator.estimate(recent: recent, firstIndex: firstIndex, reference: engine.reference)
+        // The local statistic's strongest entries (diagonal included) join the scan when it is in use.
+        let entries = configuration.detector.usesLocal
+            ? engine.topEdges(configuration.reportCount).map { (u: $0.u, v: $0.v) } : []
+        let estimate = ChangeTimeEstimator.estimate(recent: recent, firstIndex: firstIndex, reference: engine.reference,
+                                                    entries: entries)
         return Alarm(index: index, label: label,
                      estimatedChange: estimate?.index,
                      estimatedChangeLabel: estimate.flatMap { labels[$0.index - firstIndex] },
