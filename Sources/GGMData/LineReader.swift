@@ -10,7 +10,7 @@ import Darwin
 ///
 /// A line is returned as soon as its newline has arrived, so a pipe that delivers one
 /// line at a time (`tail -f`) yields each line without waiting for the end of the
-/// stream. Handles `\n` and `\r\n` and a last line without a newline.
+/// stream. Handles `\n`, `\r\n` and lone `\r` line endings and a last line without one.
 final class LineReader {
     let sourceName: String
     private let fd: Int32
@@ -21,6 +21,8 @@ final class LineReader {
     private var tail = 0        // end of valid bytes
     private var scanned = 0     // [head, scanned) holds no newline
     private var atEnd = false
+    /// The last line ended with `\r`: a `\n` right after it belongs to that line ending.
+    private var skipLineFeed = false
     /// 1-based number of the line last returned.
     private(set) var lineNumber = 0
 
@@ -50,11 +52,28 @@ final class LineReader {
     }
 
     /// The next line without its line ending, valid until the next call; `nil` at the end.
+    ///
+    /// A line ends at `\n`, `\r\n` or a lone `\r` (old Mac and some spreadsheet exports). A
+    /// line ending in `\r` is returned at once; a `\n` that arrives right after it later is
+    /// part of the same line ending.
     func nextLine() throws(DataError) -> UnsafeBufferPointer<UInt8>? {
         while true {
-            if scanned < tail, let hit = memchr(buffer + scanned, 0x0A, tail - scanned) {
-                let newline = buffer.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-                return take(upTo: newline, next: newline + 1)
+            if skipLineFeed && head < tail {
+                if buffer[head] == 0x0A {
+                    head += 1
+                    scanned = max(scanned, head)
+                }
+                skipLineFeed = false
+            }
+            var k = scanned
+            while k < tail {
+                let c = buffer[k]
+                if c == 0x0A || c == 0x0D { break }
+                k += 1
+            }
+            if k < tail {
+                skipLineFeed = buffer[k] == 0x0D
+                return take(upTo: k, next: k + 1)
             }
             scanned = tail
             if atEnd {
@@ -83,9 +102,7 @@ final class LineReader {
     }
 
     private func take(upTo end: Int, next: Int) -> UnsafeBufferPointer<UInt8> {
-        var stop = end
-        if stop > head && buffer[stop - 1] == 0x0D { stop -= 1 }
-        let line = UnsafeBufferPointer(start: buffer + head, count: stop - head)
+        let line = UnsafeBufferPointer(start: buffer + head, count: end - head)
         head = next
         scanned = next
         lineNumber += 1
