@@ -1,8 +1,8 @@
 /// The fields of one CSV line, as byte ranges into the line (no copies).
 ///
-/// Fields are separated by commas. A field that starts with `"` is quoted: it ends at the
-/// next `"` that is not doubled (`""` stands for one quote) and may contain commas. A
-/// record is one line: quoted fields cannot span lines.
+/// Fields are separated by `separator` (a comma unless told). A field that starts with `"`
+/// is quoted: it ends at the next `"` that is not doubled (`""` stands for one quote) and may
+/// contain separators. A record is one line: quoted fields cannot span lines.
 struct CSVRecord {
     struct Field {
         /// Content range in the line (inside the quotes for a quoted field).
@@ -14,13 +14,46 @@ struct CSVRecord {
     }
 
     private(set) var fields: [Field] = []
+    /// The field separator's byte.
+    let separator: UInt8
+
+    init(separator: UInt8 = UInt8(ascii: ",")) {
+        self.separator = separator
+    }
+
+    /// The separator of a file whose first line is `line`: the one of `,`, `;` and tab that
+    /// occurs outside quotes; `;` if it occurs with `,` (decimal commas); else the most
+    /// frequent (ties: `,`, then `;`); `,` when none occurs.
+    static func detectSeparator(_ line: UnsafeBufferPointer<UInt8>) -> CSVReadOptions.Separator {
+        var comma = 0, semicolon = 0, tab = 0
+        var inQuotes = false
+        for c in line {
+            if c == UInt8(ascii: "\"") { inQuotes.toggle(); continue }
+            if inQuotes { continue }
+            switch c {
+            case UInt8(ascii: ","): comma += 1
+            case UInt8(ascii: ";"): semicolon += 1
+            case 0x09: tab += 1
+            default: break
+            }
+        }
+        if semicolon > 0 && comma > 0 { return .semicolon }
+        if tab > max(comma, semicolon) { return .tab }
+        if semicolon > comma { return .semicolon }
+        return .comma
+    }
+
+    /// Whether `c` is blank padding around a field (a space, or a tab unless tab separates fields).
+    @inline(__always) private func isPadding(_ c: UInt8) -> Bool {
+        c == 0x20 || (c == 0x09 && separator != 0x09)
+    }
 
     /// Splits `line`; throws ``DataError/malformedQuote(line:column:)`` for a broken quoted field.
     mutating func split(_ line: UnsafeBufferPointer<UInt8>, lineNumber: Int) throws(DataError) {
         fields.removeAll(keepingCapacity: true)
         let n = line.count
         let quote = UInt8(ascii: "\"")
-        let comma = UInt8(ascii: ",")
+        let comma = separator
         var pos = 0
         while true {
             if pos < n && line[pos] == quote {
@@ -37,7 +70,7 @@ struct CSVRecord {
                 }
                 guard closed >= 0 else { throw .malformedQuote(line: lineNumber, column: fields.count + 1) }
                 var after = closed + 1
-                while after < n && (line[after] == 0x20 || line[after] == 0x09) { after += 1 }
+                while after < n && isPadding(line[after]) { after += 1 }
                 guard after == n || line[after] == comma else {
                     throw .malformedQuote(line: lineNumber, column: fields.count + 1)
                 }

@@ -43,6 +43,18 @@ public enum DataError: Error, CustomStringConvertible, Equatable, Sendable {
     case missingResource(String)
     /// A node listed twice in a group file.
     case duplicateNode(node: String, line: Int)
+    /// ``MissingValuePolicy/skipRow`` dropped every data row; the first dropped row's first
+    /// missing cell is at `line`, `column` (`name`); `lastColumn` when that is the last column
+    /// (as a separator at the end of every line makes it).
+    case allRowsSkipped(source: String, rows: Int, line: Int, column: Int, name: String, lastColumn: Bool)
+    /// A row label smaller than the one before it, met while selecting rows by label (``LabelRange``).
+    case unsortedLabels(line: Int, label: String, previous: String)
+    /// The label column was given by a name that no header cell has.
+    case labelColumnNotFound(name: String)
+    /// The label column was given by name, but the input has no header row.
+    case labelColumnNeedsHeader(name: String)
+    /// The label column was given by a position beyond the last column.
+    case labelColumnOutOfRange(column: Int, columns: Int)
 
     public var description: String {
         switch self {
@@ -86,6 +98,19 @@ public enum DataError: Error, CustomStringConvertible, Equatable, Sendable {
             return "resource \(quoted(name)) is missing from the GGMData bundle"
         case let .duplicateNode(node, line):
             return "line \(line): node \(quoted(node)) is listed twice"
+        case let .allRowsSkipped(source, rows, line, column, name, lastColumn):
+            return "no rows left: the missing-value policy skip-row dropped all \(rows) data row\(rows == 1 ? "" : "s") of \(source) "
+                + "(each has a missing cell; the first is line \(line), column \(column) (\(name)))"
+                + (lastColumn ? "; a separator at the end of every line makes an empty last column" : "")
+        case let .unsortedLabels(line, label, previous):
+            return "line \(line): row label \(quoted(label)) comes after \(quoted(previous)); "
+                + "selecting rows by label range needs the labels in ascending order"
+        case let .labelColumnNotFound(name):
+            return "no column is named \(quoted(name)), so it cannot hold the row labels"
+        case let .labelColumnNeedsHeader(name):
+            return "the row-label column is named \(quoted(name)), but the input has no header row of names"
+        case let .labelColumnOutOfRange(column, columns):
+            return "the row-label column is column \(column), but the input has \(columns) column\(columns == 1 ? "" : "s")"
         }
     }
 }

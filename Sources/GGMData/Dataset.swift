@@ -48,6 +48,20 @@ public struct Dataset: Equatable, Sendable, Codable {
         return subset(rows: lower..<upper)
     }
 
+    /// Every remaining observation of `source`, as a data set (labels kept if it has them).
+    public init(reading source: inout some ObservationSource) throws(DataError) {
+        var elements = [Double]()
+        var labels: [String] = []
+        var n = 0
+        while let x = try source.next() {
+            elements += x.values
+            if let label = x.label { labels.append(label) }
+            n += 1
+        }
+        self.init(names: source.names, rowLabels: source.hasLabels ? labels : nil,
+                  values: Matrix(rows: n, columns: source.names.count, elements: elements))
+    }
+
     /// Checks what every model needs: at least 2 rows and no constant column.
     public func validateForModelling() throws(DataError) {
         guard rowCount >= 2 else { throw .tooFewRows(found: rowCount) }
@@ -74,7 +88,18 @@ public struct Dataset: Equatable, Sendable, Codable {
     /// ``load(csv:labelColumn:missing:)`` with the reader's report (rows dropped, cells filled).
     public static func loadWithReport(csv path: String, labelColumn: Bool? = nil,
                                       missing: MissingValuePolicy = .error) throws(DataError) -> (dataset: Dataset, report: ReadReport) {
-        let reader = try ObservationReader(path: path, labelColumn: labelColumn, missing: missing)
+        try loadWithReport(csv: path, options: CSVReadOptions(labelColumn: labelColumn, missing: missing))
+    }
+
+    /// Reads a whole CSV file with explicit format options and checks it with ``validateForModelling()``.
+    public static func load(csv path: String, options: CSVReadOptions) throws(DataError) -> Dataset {
+        try loadWithReport(csv: path, options: options).dataset
+    }
+
+    /// Reads a CSV file with explicit format options, checks it with ``validateForModelling()``
+    /// and returns the reader's report.
+    public static func loadWithReport(csv path: String, options: CSVReadOptions) throws(DataError) -> (dataset: Dataset, report: ReadReport) {
+        let reader = try ObservationReader(path: path, options: options)
         let dataset = try reader.readAll()
         try dataset.validateForModelling()
         return (dataset, reader.report)

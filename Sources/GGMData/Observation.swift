@@ -32,4 +32,13 @@ public protocol ObservationSource {
     var hasLabels: Bool { get }
     /// The next observation, or `nil` at the end of the stream.
     mutating func next() throws(DataError) -> Observation?
+    /// Rows the source dropped under ``MissingValuePolicy/skipRow`` so far (0 if it never drops rows).
+    var skippedRows: Int { get }
+    /// What the source's format detection guessed so far (none for sources in memory).
+    var warnings: [ReadWarning] { get }
+}
+
+extension ObservationSource {
+    public var skippedRows: Int { 0 }
+    public var warnings: [ReadWarning] { [] }
 }
