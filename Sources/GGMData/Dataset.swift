@@ -34,18 +34,14 @@ public struct Dataset: Equatable, Sendable, Codable {
         Dataset(names: names, rowLabels: rowLabels.map { Array($0[range]) }, values: values.rows(range))
     }
 
-    /// Rows whose label lies in `from...to` (inclusive; `nil` leaves that side open).
+    /// Rows whose label lies in `from...to` by the rule of ``LabelRange`` (inclusive; `nil`
+    /// leaves that side open; labels in ascending order up to the first label after `to`).
     ///
-    /// Labels are compared as strings, which orders ISO dates (`YYYY-MM-DD`) correctly.
-    /// Rows are assumed to be in label order; the result is the rows from the first label
-    /// `>= from` to the last label `<= to`.
-    /// - Throws: ``DataError/noRowLabels`` without labels, ``DataError/emptyRange(from:to:)`` if no row qualifies.
+    /// - Throws: ``DataError/noRowLabels`` without labels, ``DataError/unsortedLabels(line:label:previous:)``
+    ///   (`line` is the 1-based row) for labels out of order, ``DataError/emptyRange(from:to:)`` if no row qualifies.
     public func rows(from: String?, to: String?) throws(DataError) -> Dataset {
         guard let labels = rowLabels else { throw .noRowLabels }
-        let lower = from.map { f in labels.firstIndex { $0 >= f } ?? labels.count } ?? 0
-        let upper = to.map { t in (labels.lastIndex { $0 <= t }).map { $0 + 1 } ?? 0 } ?? labels.count
-        guard lower < upper else { throw .emptyRange(from: from, to: to) }
-        return subset(rows: lower..<upper)
+        return subset(rows: try LabelRange(from: from, to: to).rows(of: labels))
     }
 
     /// Every remaining observation of `source`, as a data set (labels kept if it has them).
@@ -96,11 +92,19 @@ public struct Dataset: Equatable, Sendable, Codable {
         try loadWithReport(csv: path, options: options).dataset
     }
 
-    /// Reads a CSV file with explicit format options, checks it with ``validateForModelling()``
-    /// and returns the reader's report.
-    public static func loadWithReport(csv path: String, options: CSVReadOptions) throws(DataError) -> (dataset: Dataset, report: ReadReport) {
+    /// Reads a CSV file with explicit format options, restricted to `range` (the rule of
+    /// ``LabelRange``, applied while reading, as a stream would), checks it with
+    /// ``validateForModelling()`` and returns the reader's report.
+    public static func loadWithReport(csv path: String, options: CSVReadOptions,
+                                      range: LabelRange = LabelRange(from: nil, to: nil)) throws(DataError) -> (dataset: Dataset, report: ReadReport) {
         let reader = try ObservationReader(path: path, options: options)
-        let dataset = try reader.readAll()
+        let dataset: Dataset
+        if range.isUnbounded {
+            dataset = try reader.readAll()
+        } else {
+            var source = try LabelRangeSource(reader, range: range)
+            dataset = try Dataset(reading: &source)
+        }
         try dataset.validateForModelling()
         return (dataset, reader.report)
     }

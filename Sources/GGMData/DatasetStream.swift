@@ -18,37 +18,51 @@ public struct DatasetStream: ObservationSource, Sendable {
     }
 }
 
-/// The observations of another source whose labels lie in `from...to` (inclusive, string
-/// order, as ``Dataset/rows(from:to:)``), re-indexed from 0. Reading stops at the first
-/// label after `to`, so a stream ordered by date is not read past the range.
+/// The observations of another source whose labels lie in a ``LabelRange`` (the rule of every
+/// command: inclusive bounds, labels in ascending order over the whole input), re-indexed from 0.
+///
+/// Every selected row is delivered as soon as it is read; after the last one the rest of the
+/// input is read to check the order. An out-of-order label throws
+/// ``DataError/unsortedLabels(line:label:previous:)`` naming its line; a range that selects
+/// nothing throws ``DataError/emptyRange(from:to:)`` at the end.
 public struct LabelRangeSource<Base: ObservationSource>: ObservationSource {
     public private(set) var base: Base
-    public let from: String?
-    public let to: String?
+    public var from: String? { selector.range.from }
+    public var to: String? { selector.range.to }
+    private var selector: LabelRange.Selector
     private var delivered = 0
     private var finished = false
 
     /// - Throws: ``DataError/noRowLabels`` if `base` has no labels.
     public init(_ base: Base, from: String?, to: String?) throws(DataError) {
+        try self.init(base, range: LabelRange(from: from, to: to))
+    }
+
+    /// - Throws: ``DataError/noRowLabels`` if `base` has no labels.
+    public init(_ base: Base, range: LabelRange) throws(DataError) {
         guard base.hasLabels else { throw .noRowLabels }
         self.base = base
-        self.from = from
-        self.to = to
+        self.selector = LabelRange.Selector(range)
     }
 
     public var names: [String] { base.names }
     public var hasLabels: Bool { true }
+    public var skippedRows: Int { base.skippedRows }
+    public var warnings: [ReadWarning] { base.warnings }
 
     public mutating func next() throws(DataError) -> Observation? {
         while !finished, var x = try base.next() {
-            let label = x.label ?? ""
-            if let to, label > to { finished = true; break }
-            if let from, label < from { continue }
-            x.index = delivered
-            delivered += 1
-            return x
+            switch try selector.next(x.label ?? "", line: x.line) {
+            case .before, .after:
+                continue
+            case .inside:
+                x.index = delivered
+                delivered += 1
+                return x
+            }
         }
         finished = true
+        try selector.finish()
         return nil
     }
 }
