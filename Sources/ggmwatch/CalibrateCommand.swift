@@ -27,11 +27,14 @@ struct CalibrateCommand: ParsableCommand {
     @Flag(name: .customLong("ewma-scale"), help: "With --sp500: divide returns by their causal EWMA volatility.")
     var ewmaScale = false
 
-    @Option(help: "First row to use, by row label, inclusive.")
+    @Option(help: ArgumentHelp(DataOptions.fromHelp))
     var from: String?
 
-    @Option(help: "Last row to use, by row label, inclusive.")
+    @Option(help: ArgumentHelp(DataOptions.toHelp))
     var to: String?
+
+    @OptionGroup(title: "Data file format")
+    var format: InputFormatOptions
 
     @Option(help: "Fixed reference network (JSON written by `ggmwatch fit`); no data needed.")
     var reference: String?
@@ -45,6 +48,10 @@ struct CalibrateCommand: ParsableCommand {
     func validate() throws {
         let sources = [dataPath != nil, sp500, reference != nil].filter { $0 }.count
         guard sources == 1 else { throw ValidationError("Give exactly one of a data file, --sp500 or --reference.") }
+        try DataOptions.validateRange(from: from, to: to)
+        if dataPath == nil, let option = format.fileOnlyOptionGiven ?? (format.missing != .error ? "--missing" : nil) {
+            throw ValidationError("\(option) applies to data files.")
+        }
         if thresholdOptions.alpha != nil || thresholdOptions.threshold != nil || thresholdOptions.localThreshold != nil {
             throw ValidationError("calibrate computes thresholds: use --arl or --false-alarm-prob/--horizon.")
         }
@@ -64,7 +71,8 @@ struct CalibrateCommand: ParsableCommand {
             fixed = true
             description = "fixed reference \(reference) (p = \(network.names.count))"
         } else {
-            let dataset = try DataOptions.loadDatasetWithNotes(path: dataPath, sp500: sp500, from: from, to: to, ewmaScale: ewmaScale).dataset
+            let dataset = try DataOptions.loadDatasetWithNotes(path: dataPath, sp500: sp500, from: from, to: to,
+                                                             read: format.readOptions, ewmaScale: ewmaScale).dataset
             guard dataset.rowCount >= configuration.burnIn else {
                 throw RunError("the data has \(dataset.rowCount) rows, fewer than the burn-in of \(configuration.burnIn)")
             }

@@ -36,6 +36,9 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "CSV mapping node to group (node,group).")
     var groups: String?
 
+    @OptionGroup(title: "Data file format (of --data)")
+    var format: InputFormatOptions
+
     @Option(help: "Report title.")
     var title: String = "ggmwatch network monitor"
 
@@ -44,12 +47,16 @@ struct ReportCommand: ParsableCommand {
 
     func validate() throws {
         if data != nil && sp500 { throw ValidationError("Give --data or --sp500, not both.") }
+        if data == nil, let option = format.fileOnlyOptionGiven ?? (format.missing != .error ? "--missing" : nil) {
+            throw ValidationError("\(option) applies to the --data file.")
+        }
     }
 
     func run() throws {
         var dataset: Dataset?
         if data != nil || sp500 {
-            dataset = try DataOptions.loadDatasetWithNotes(path: data, sp500: sp500, from: nil, to: nil, ewmaScale: ewmaScale).dataset
+            dataset = try DataOptions.loadDatasetWithNotes(path: data, sp500: sp500, from: nil, to: nil,
+                                                       read: format.readOptions, ewmaScale: ewmaScale).dataset
         }
         var record = try MonitorRecord.load(eventsPath: events, tracePath: trace, dataset: dataset)
         record.title = title
