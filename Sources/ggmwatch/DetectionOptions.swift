@@ -8,25 +8,25 @@ struct DetectionOptions: ParsableArguments {
     @Option(help: "Statistics that raise alarms: global (KMA, all nodes' conditional likelihoods), local (max-norm, single edges and nodes) or combined.")
     var detector: DetectorKind = .combined
 
-    @Option(name: .customLong("burn-in"), help: "Observations used to estimate the reference network at the start and after each alarm (N).")
+    @Option(name: .customLong("burn-in"), parsing: .unconditional, help: "Observations used to estimate the reference network at the start and after each alarm (N).")
     var burnIn: Int = MonitorConfiguration().burnIn
 
-    @Option(help: "Window length (w).")
+    @Option(parsing: .unconditional, help: "Window length (w).")
     var window: Int = MonitorConfiguration().window
 
-    @Option(name: .customLong("refit-every"), help: "Refit the reference after this many quiet steps (B); 0 disables refits.")
+    @Option(name: .customLong("refit-every"), parsing: .unconditional, help: "Refit the reference after this many quiet steps (B); 0 disables refits.")
     var refitEvery: Int = MonitorConfiguration().refitEvery
 
     @Option(help: "Reference estimator: nodewise (default for monitoring: scores residual variances directly) or glasso.")
     var method: EstimationMethod = MonitorConfiguration.defaultEstimator.method
 
-    @Option(help: "Fixed lasso penalty on standardized data (default: the theory rate c sqrt(log p / n)).")
+    @Option(parsing: .unconditional, help: "Fixed lasso penalty on standardized data (default: the theory rate c sqrt(log p / n)).")
     var lambda: Double?
 
-    @Option(name: .customLong("c"), help: "Constant of the theory rate lambda = c sqrt(log p / n).")
+    @Option(name: .customLong("theory-constant"), parsing: .unconditional, help: "Constant c of the theory rate lambda = c sqrt(log p / n).")
     var theoryConstant: Double = NetworkEstimator.defaultTheoryConstant
 
-    @Option(name: .customLong("report-count"), help: "Nodes and edges named in each alarm.")
+    @Option(name: .customLong("report-count"), parsing: .unconditional, help: "Nodes and edges named in each alarm.")
     var reportCount: Int = 5
 
     func validate() throws {
@@ -34,7 +34,7 @@ struct DetectionOptions: ParsableArguments {
         guard burnIn >= 2 else { throw ValidationError("--burn-in must be at least 2.") }
         guard refitEvery >= 0 else { throw ValidationError("--refit-every must be 0 (never) or positive.") }
         if let lambda, !(lambda >= 0 && lambda.isFinite) { throw ValidationError("--lambda must be a non-negative number.") }
-        guard theoryConstant > 0, theoryConstant.isFinite else { throw ValidationError("--c must be positive.") }
+        guard theoryConstant > 0, theoryConstant.isFinite else { throw ValidationError("--theory-constant must be positive.") }
         guard reportCount >= 1 else { throw ValidationError("--report-count must be at least 1.") }
     }
 
@@ -48,31 +48,31 @@ struct DetectionOptions: ParsableArguments {
 
 /// How alarm thresholds are set, shared by `monitor` and `calibrate`.
 struct ThresholdOptions: ParsableArguments {
-    @Option(help: "Target average run length: mean number of monitored observations between false alarms (calibrated by Monte Carlo). Default \(Int(ThresholdOptions.defaultARL)).")
+    @Option(parsing: .unconditional, help: "Target average run length: mean number of monitored observations between false alarms (calibrated by Monte Carlo). Default \(Int(ThresholdOptions.defaultARL)).")
     var arl: Double?
 
-    @Option(name: .customLong("false-alarm-prob"), help: "Target probability of a false alarm within --horizon monitored observations (calibrated).")
+    @Option(name: .customLong("false-alarm-prob"), parsing: .unconditional, help: "Target probability of a false alarm within --horizon monitored observations (calibrated).")
     var falseAlarmProbability: Double?
 
-    @Option(help: "Horizon for --false-alarm-prob (observations after the burn-in).")
+    @Option(parsing: .unconditional, help: "Horizon for --false-alarm-prob (observations after the burn-in).")
     var horizon: Int?
 
-    @Option(help: "The papers' per-window level: threshold z_{1-alpha} (global) and the Gumbel tau(p, alpha) (local), alpha split in two for combined. Not a false-alarm rate.")
+    @Option(parsing: .unconditional, help: "The papers' per-window level: threshold z_{1-alpha} (global) and the Gumbel tau(p, alpha) (local), alpha split in two for combined. Not a false-alarm rate.")
     var alpha: Double?
 
-    @Option(help: "Explicit threshold for the global statistic.")
+    @Option(parsing: .unconditional, help: "Explicit threshold for the global statistic.")
     var threshold: Double?
 
-    @Option(name: .customLong("local-threshold"), help: "Explicit threshold for the local statistic.")
+    @Option(name: .customLong("local-threshold"), parsing: .unconditional, help: "Explicit threshold for the local statistic.")
     var localThreshold: Double?
 
     @Option(help: "Null the calibration simulates: gaussian (N(0, fitted network)) or bootstrap (burn-in rows resampled: heavy tails and model misfit included; with a fixed --reference there is no burn-in and gaussian is used).")
     var null: NullModel = .gaussian
 
-    @Option(help: "Monte Carlo replicates for calibration.")
+    @Option(parsing: .unconditional, help: "Monte Carlo replicates for calibration.")
     var replicates: Int = CalibrationSettings().replicates
 
-    @Option(help: "Seed of the calibration's simulations.")
+    @Option(parsing: .unconditional, help: "Seed of the calibration's simulations.")
     var seed: UInt64 = 1
 
     static let defaultARL = CalibrationSettings().target.averageRunLengthValue ?? 5000

@@ -27,7 +27,7 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(help: "A small grid: p = 50, random and hub graphs, 20 replicates, 100 calibration streams.")
     var quick = false
 
-    @Option(name: .customLong("p"), parsing: .upToNextOption, help: "Numbers of nodes.")
+    @Option(name: .customLong("nodes"), parsing: .upToNextOption, help: "Numbers of nodes p, e.g. --nodes 50 100.")
     var dimensions: [Int] = []
 
     @Option(parsing: .upToNextOption, help: "Graph families: \(GraphKind.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -82,7 +82,7 @@ struct EvaluateCommand: ParsableCommand {
         if let horizon, horizon < 1 { throw ValidationError("--horizon must be positive.") }
         if let replicates, replicates < 1 { throw ValidationError("--replicates must be at least 1.") }
         if let calibrationReplicates, calibrationReplicates < 20 { throw ValidationError("--calibration-replicates must be at least 20.") }
-        if let p = dimensions.first(where: { $0 < 4 }) { throw ValidationError("--p must be at least 4 (got \(p)).") }
+        if let p = dimensions.first(where: { $0 < 4 }) { throw ValidationError("--nodes must be at least 4 (got \(p)).") }
         if let window, window < 2 { throw ValidationError("--window must be at least 2.") }
         if let burnIn, burnIn < 2 { throw ValidationError("--burn-in must be at least 2.") }
         if let maxDelay, maxDelay < 1 { throw ValidationError("--max-delay must be positive.") }

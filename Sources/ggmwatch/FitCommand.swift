@@ -32,22 +32,22 @@ struct FitCommand: ParsableCommand {
     @Option(help: "Estimator: \(EstimationMethod.allValueStrings.joined(separator: ", ")).")
     var method: EstimationMethod = .glasso
 
-    @Option(help: "Penalty, on the correlation scale (on the covariance scale with --no-standardize).")
+    @Option(parsing: .unconditional, help: "Penalty, on the correlation scale (on the covariance scale with --no-standardize).")
     var lambda: Double?
 
     @Option(help: "Lambda rule when --lambda is not given: theory (c sqrt(log p / n)) or bic (minimum BIC over a path).")
     var select: Selection = .theory
 
-    @Option(name: .customLong("c"), help: "Constant of the theory rule (default \(NetworkEstimator.defaultTheoryConstant)).")
+    @Option(parsing: .unconditional, help: "Constant c of the theory rule c sqrt(log p / n) (default \(NetworkEstimator.defaultTheoryConstant)).")
     var theoryConstant: Double?
 
     @Flag(help: "Fit the covariance of the centered data directly instead of the correlation matrix.")
     var noStandardize = false
 
-    @Option(help: "Convergence tolerance of the estimator.")
+    @Option(parsing: .unconditional, help: "Convergence tolerance of the estimator.")
     var tolerance = 1e-5
 
-    @Option(help: "Maximum number of sweeps of the estimator.")
+    @Option(parsing: .unconditional, help: "Maximum number of sweeps of the estimator.")
     var maxIterations = 1_000
 
     @Option(name: .shortAndLong, help: "JSON output path ('-' or omitted: standard output).")
@@ -56,18 +56,18 @@ struct FitCommand: ParsableCommand {
     @Option(help: "CSV of node,group rows (default with --sp500: the GICS sectors).")
     var groups: String?
 
-    @Option(help: "How many densest nodes and strongest edges the summary lists.")
+    @Option(parsing: .unconditional, help: "How many densest nodes and strongest edges the summary lists.")
     var top = 10
 
     func validate() throws {
         if let lambda {
             guard lambda >= 0, lambda.isFinite else { throw ValidationError("--lambda must be a non-negative number (got \(lambda)).") }
             if select == .bic { throw ValidationError("Give either --lambda or --select bic, not both.") }
-            if theoryConstant != nil { throw ValidationError("--c sets the theory rule; it cannot be combined with --lambda.") }
+            if theoryConstant != nil { throw ValidationError("--theory-constant sets the theory rule; it cannot be combined with --lambda.") }
         }
         if let c = theoryConstant {
-            guard c > 0, c.isFinite else { throw ValidationError("--c must be a positive number (got \(c)).") }
-            if select == .bic { throw ValidationError("--c sets the theory rule; it cannot be combined with --select bic.") }
+            guard c > 0, c.isFinite else { throw ValidationError("--theory-constant must be a positive number (got \(c)).") }
+            if select == .bic { throw ValidationError("--theory-constant sets the theory rule; it cannot be combined with --select bic.") }
         }
         guard tolerance > 0, tolerance.isFinite else { throw ValidationError("--tolerance must be positive (got \(tolerance)).") }
         guard maxIterations >= 1 else { throw ValidationError("--max-iterations must be at least 1 (got \(maxIterations)).") }
@@ -85,7 +85,7 @@ struct FitCommand: ParsableCommand {
     }
 
     func run() throws {
-        let (dataset, notes) = try data.loadDatasetWithNotes()
+        let (dataset, notes) = try data.loadDatasetWithNotes()   // file warnings and skipped rows are printed while reading
         let groupMap: GroupMap? = try groups.map { path throws(DataError) in try GroupMap.load(csv: path) }
             ?? (data.sp500 ? SP500.groups() : nil)
         let outcome = try NetworkFitting.fit(dataset, estimator: estimator)

@@ -13,14 +13,14 @@ struct SimulateCommand: ParsableCommand {
         matrix and what each change moved, as JSON. Same arguments and seed, same bytes.
 
         Example:
-          ggmwatch simulate --p 20 --segment-lengths 400,300,500 --graph hub --change perturb-hub --seed 7 --output stream.csv --truth truth.json
+          ggmwatch simulate --nodes 20 --segment-lengths 400,300,500 --graph hub --change perturb-hub --seed 7 --output stream.csv --truth truth.json
         """
     )
 
-    @Option(name: .customLong("p"), help: "Number of nodes (columns).")
-    var p: Int
+    @Option(parsing: .unconditional, help: "Number of nodes (columns), p.")
+    var nodes: Int
 
-    @Option(help: ArgumentHelp("Comma-separated segment lengths, e.g. 400,300,500.", valueName: "n1,n2,..."),
+    @Option(parsing: .unconditional, help: ArgumentHelp("Comma-separated segment lengths, e.g. 400,300,500.", valueName: "n1,n2,..."),
             transform: SimulateCommand.parseLengths)
     var segmentLengths: [Int]
 
@@ -30,16 +30,16 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Kind of change at each change point: \(ChangeKind.allValueStrings.joined(separator: ", ")).")
     var change: ChangeKind = .global
 
-    @Option(help: "Seed of the random generator.")
+    @Option(parsing: .unconditional, help: "Seed of the random generator.")
     var seed: UInt64 = 1
 
     @Flag(help: "Rescale every node's variance by a factor drawn from U(0.5, 2) (partial correlations unchanged).")
     var rescaleNodes = false
 
-    @Option(help: "Edges moved by a local change.")
+    @Option(parsing: .unconditional, help: "Edges moved by a local change.")
     var localEdges = 5
 
-    @Option(help: "w0: local steps are +-U(w0 sqrt(log p / N), 2 w0 sqrt(log p / N)) in partial correlation.")
+    @Option(parsing: .unconditional, help: "w0: local steps are +-U(w0 sqrt(log p / N), 2 w0 sqrt(log p / N)) in partial correlation.")
     var localStrength = 1.0
 
     @Option(name: .shortAndLong, help: "CSV output path ('-' or omitted: standard output).")
@@ -52,6 +52,7 @@ struct SimulateCommand: ParsableCommand {
         if truth == "-" && (output == nil || output == "-") {
             throw ValidationError("--truth - and the CSV would both go to standard output; give --output or a --truth path.")
         }
+        guard nodes >= 1 else { throw ValidationError("--nodes must be a positive number of columns (got \(nodes)).") }
         guard localEdges >= 1 else { throw ValidationError("--local-edges must be at least 1 (got \(localEdges)).") }
         guard localStrength > 0, localStrength.isFinite else {
             throw ValidationError("--local-strength must be a positive number (got \(localStrength)).")
@@ -72,7 +73,7 @@ struct SimulateCommand: ParsableCommand {
 
     private func settings() throws -> StreamSimulation {
         do {
-            return try StreamSimulation(p: p, segmentLengths: segmentLengths, graph: graph, change: change, seed: seed,
+            return try StreamSimulation(p: nodes, segmentLengths: segmentLengths, graph: graph, change: change, seed: seed,
                                         nodeScales: rescaleNodes ? 0.5...2 : nil,
                                         localEdgeCount: localEdges, localStrength: localStrength)
         } catch {

@@ -10,7 +10,7 @@ struct CLIMonitorTests {
     /// A simulated stream (p = 10, change at row 300) written by `ggmwatch simulate`.
     static func simulatedStream(in dir: URL) throws -> (csv: URL, lines: [String]) {
         let csv = dir.appendingPathComponent("stream.csv")
-        let out = try CLI.run(["simulate", "--p", "10", "--segment-lengths", "300,400", "--graph", "random",
+        let out = try CLI.run(["simulate", "--nodes", "10", "--segment-lengths", "300,400", "--graph", "random",
                                "--change", "global", "--seed", "3", "--output", csv.path])
         #expect(out.status == 0, "\(out.stderr)")
         let lines = try String(contentsOf: csv, encoding: .utf8).split(separator: "\n").map(String.init)
@@ -116,7 +116,7 @@ struct CLIMonitorTests {
     @Test func simulatePipedIntoMonitorFindsTheChanges() throws {
         let dir = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let script = "\"\(CLI.binary!.path)\" simulate --p 20 --segment-lengths 900,600 --graph hub --change global --seed 5 | \"\(CLI.binary!.path)\" monitor - --replicates 60"
+        let script = "\"\(CLI.binary!.path)\" simulate --nodes 20 --segment-lengths 900,600 --graph hub --change global --seed 5 | \"\(CLI.binary!.path)\" monitor - --replicates 60"
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", script]
