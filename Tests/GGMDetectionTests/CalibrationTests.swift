@@ -104,12 +104,13 @@ func alarmIndices(_ rows: [[Double]], configuration: MonitorConfiguration, detec
             var rng = SeededGenerator.stream(seed: 9000, index: k)
             let burnIn = (0..<configuration.burnIn).map { _ in sampler.sample(using: &rng) }
             let thresholds = try calibratedThresholds(burnIn: burnIn[...], configuration: configuration, settings: settings)[.combined]!
-            let results = parallelMap(50) { r -> Bool in
+            // A monitor error is a test failure, never an alarm (it used to be counted as one).
+            let results = parallelMap(50) { r -> Result<Bool, any Error> in
                 var rng = SeededGenerator.stream(seed: 10_000 + UInt64(k), index: r)
                 let rows = (0..<(configuration.burnIn + horizon)).map { _ in sampler.sample(using: &rng) }
-                return !((try? alarmIndices(rows, configuration: configuration, detector: .combined, thresholds: thresholds)) ?? [0]).isEmpty
+                return Result { !(try alarmIndices(rows, configuration: configuration, detector: .combined, thresholds: thresholds)).isEmpty }
             }
-            alarmed += results.filter { $0 }.count
+            for result in results { if try result.get() { alarmed += 1 } }
             total += results.count
         }
         let rate = Double(alarmed) / Double(total)
@@ -125,27 +126,39 @@ func alarmIndices(_ rows: [[Double]], configuration: MonitorConfiguration, detec
 
     /// Local changes at p = 100 (change at 700, 50 observations of the window, burn-in 500):
     /// (a) two edges flip partial correlation 0.4 -> -0.4, (b) all edges of one hub perturbed.
-    /// The local and combined detectors alarm within 2w in at least 9 of 10 seeds; how often the
-    /// global detector alone does is printed (the paper's stated blind spot).
+    /// The local and combined detectors alarm within 2w in at least 9 of 10 seeds.
+    ///
+    /// The global detector alone: the README ("What each detector catches") reports 9/10 for both
+    /// changes (measured 9/10 and 9/10). Asserted: at least 7 of 10. If its detection probability
+    /// is 0.9, as measured, the count is Binomial(10, 0.9) and P(X <= 6) = 0.013; a detector whose
+    /// probability had dropped to 0.5 would pass with P(X >= 7) = 0.17 only.
     @Test(arguments: [ChangeKind.flipEdges, ChangeKind.perturbHub])
     func localChangesAreCaughtByLocalAndCombined(change: ChangeKind) throws {
         let record = try detectionRecord(change: change, graph: change == .perturbHub ? .hub : .random)
         print("\(change.rawValue): detected within 2w in \(record[.global]!)/10 (global), \(record[.local]!)/10 (local), \(record[.combined]!)/10 (combined)")
         #expect(record[.local]! >= 9)
         #expect(record[.combined]! >= 9)
+        #expect(record[.global]! >= 7, "README: global detects this change in 9/10 seeds")
     }
 
-    /// A global change: combined detects at least as often as global alone, and its median delay
-    /// is at most one window longer.
+    /// A global change: every detector finds it (README: 10/10 for each; measured 10/10), the
+    /// combined one at least as often as the global one, and the combined median delay is at most
+    /// one window longer than the global one. Asserted: at least 8 of 10 for each detector; with a
+    /// detection probability of 0.97 the count is Binomial(10, 0.97) and P(X <= 7) = 0.003 (with
+    /// 0.95: 0.012). Without the lower bound, "combined >= global" held when neither detected anything.
     @Test func combinedIsAsGoodAsGlobalOnGlobalChanges() throws {
         var delays: [DetectorKind: [Int]] = [:]
         let record = try detectionRecord(change: .global, graph: .random, delays: &delays)
         print("global change: detected within 2w in \(record[.global]!)/10 (global), \(record[.local]!)/10 (local), \(record[.combined]!)/10 (combined); delays \(delays)")
+        for detector in DetectorKind.allCases {
+            #expect(record[detector]! >= 8, "README: \(detector) detects a global change in 10/10 seeds")
+        }
         #expect(record[.combined]! >= record[.global]!)
         let median = { (d: [Int]) -> Int in d.sorted()[d.count / 2] }
-        if let g = delays[.global], let c = delays[.combined], !g.isEmpty, !c.isEmpty {
-            #expect(median(c) <= median(g) + 50)
-        }
+        let g = try #require(delays[.global], "no global-detector delays recorded")
+        let c = try #require(delays[.combined], "no combined-detector delays recorded")
+        try #require(!g.isEmpty && !c.isEmpty)
+        #expect(median(c) <= median(g) + 50)
     }
 
     func detectionRecord(change: ChangeKind, graph: GraphKind) throws -> [DetectorKind: Int] {

@@ -37,7 +37,7 @@ private func diagnose(change: ChangeKind, graph: GraphKind, seed: UInt64, streng
             let changedEdges = truth.changes[0].changedEdges
             var degree: [Int: Int] = [:]
             for e in changedEdges { degree[e.edge.i, default: 0] += 1; degree[e.edge.j, default: 0] += 1 }
-            let hub = degree.max { $0.value < $1.value }!.key
+            let hub = try #require(degree.max { $0.value < $1.value }, "seed \(seed): the hub change moved no edge").key
             if let change, change.comparison.mostChangedNodes.first?.node == hub { hubFirstInChange += 1 }
             if let alarm, let top = alarm.topEdges.first, top.u == hub || top.v == hub { hubInTopEdge += 1 }
         }
@@ -88,11 +88,13 @@ private func diagnose(change: ChangeKind, graph: GraphKind, seed: UInt64, streng
             errors.append(abs(estimate - truth.changePoints[0]))
             delays.append(alarm.index - truth.changePoints[0])
         }
+        #expect(errors.count >= 9, "\(change.rawValue): a change time was estimated for \(errors.count) of 10 seeds")
+        // Without any estimate there is no median: fail here rather than crash on an empty array.
+        try #require(!errors.isEmpty, "\(change.rawValue): no alarm after the change carried a change-time estimate")
         let sorted = errors.sorted()
         let median = sorted[sorted.count / 2]
         let p90 = sorted[min(sorted.count - 1, Int((0.9 * Double(sorted.count)).rounded(.up)) - 1)]
         print("\(change.rawValue): localization error median \(median), 90th percentile \(p90) over \(errors.count) detected changes (errors \(sorted), delays \(delays.sorted()))")
-        #expect(errors.count >= 9)
         #expect(median <= 5)
         #expect(p90 <= 50)
     }
