@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// The `simulate` option that sets the number of nodes. It may be renamed (`--nodes`): change it here only.
-private let nodesOption = "--p"
+private let nodesOption = "--nodes"
 
 /// Golden test of the README's worked example ("A worked example: simulate, monitor, report"),
 /// run as the README runs it, `simulate` piped into `monitor -`, with the default settings
