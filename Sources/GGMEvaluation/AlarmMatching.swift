@@ -25,11 +25,11 @@ public enum AlarmMatching {
     ///     observations before it do not count as exposure. A change before it is still scored.
     /// - Throws: ``EvaluationError`` when the input breaks any of the rules above.
     /// - Complexity: O(changes + alarms).
-    public static func evaluate(changePoints: [Int], alarms: [Alarm], streamLength: Int, maxDelay: Int,
+    public static func evaluate(changePoints: [Int], alarms: [AlarmRecord], streamLength: Int, maxDelay: Int,
                                 monitoringStart: Int = 0) throws(EvaluationError) -> StreamEvaluation {
         try validateStreamInput(changePoints: changePoints, alarms: alarms, streamLength: streamLength,
                                 maxDelay: maxDelay, monitoringStart: monitoringStart)
-        var detectingAlarm = [Alarm?](repeating: nil, count: changePoints.count)
+        var detectingAlarm = [AlarmRecord?](repeating: nil, count: changePoints.count)
         var falseAlarms: [Int] = []
         var redundantAlarms: [Int] = []
         var following = 0  // number of change points at or before the current alarm
@@ -59,7 +59,7 @@ public enum AlarmMatching {
     /// The same, for alarms given by index only (no localization).
     public static func evaluate(changePoints: [Int], alarmIndices: [Int], streamLength: Int, maxDelay: Int,
                                 monitoringStart: Int = 0) throws(EvaluationError) -> StreamEvaluation {
-        try evaluate(changePoints: changePoints, alarms: alarmIndices.map { Alarm(index: $0) },
+        try evaluate(changePoints: changePoints, alarms: alarmIndices.map { AlarmRecord(index: $0) },
                      streamLength: streamLength, maxDelay: maxDelay, monitoringStart: monitoringStart)
     }
 

@@ -5,7 +5,7 @@
 /// `monitoringStart..<streamLength`, and each estimated change in `0...alarm.index`.
 ///
 /// - Complexity: O(changes + alarms).
-func validateStreamInput(changePoints: [Int], alarms: [Alarm], streamLength: Int,
+func validateStreamInput(changePoints: [Int], alarms: [AlarmRecord], streamLength: Int,
                          maxDelay: Int, monitoringStart: Int) throws(EvaluationError) {
     guard streamLength >= 1 else { throw .invalidStreamLength(streamLength) }
     guard maxDelay >= 1 else { throw .invalidMaxDelay(maxDelay) }

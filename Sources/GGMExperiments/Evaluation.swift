@@ -10,8 +10,8 @@ public struct CalibratedThreshold: Codable, Sendable, Equatable {
     public let graph: GraphKind
     public let detector: EvaluatedDetector
     /// The statistic the threshold applies to: `global` or `local` for the monitor (the combined
-    /// detector has one of each), the baseline's name for a baseline.
-    public let statistic: String
+    /// detector has one of each), `per-node` or `dense` for a baseline.
+    public let statistic: StatisticID
     public let threshold: Double
     /// Share of the simulated null streams that alarm within the horizon at this threshold.
     public let simulatedProbability: Double
@@ -51,9 +51,9 @@ public struct EvaluationReport: Codable, Sendable {
 /// Calibration: per `(p, graph)`, under the true pre-change network `Omega_0` of the pair's
 /// replicate 0, with the burn-in re-estimated in every simulated stream (``Calibrator``'s recipe).
 /// One simulation of the combined monitor gives the maxima of both statistics, from which the
-/// global, local and combined thresholds are all derived (``Calibrator/result(maxima:q:horizon:precision:configuration:settings:)``);
-/// the baselines are calibrated by ``DetectorCalibration`` with the same seed. Thresholds are then
-/// fixed (``ThresholdRule/fixed(global:local:)``) for all replicates and change kinds of the pair;
+/// global, local and combined thresholds are all derived (``Calibrator/result(maxima:statistics:q:horizon:nominal:nominalAlpha:reference:seed:)``);
+/// the baselines are calibrated by the same simulator with the same seed. Thresholds are then
+/// fixed (``ThresholdRule/fixed(_:)``) for all replicates and change kinds of the pair;
 /// replicates draw their own networks from the same family, so the no-change rows measure how well
 /// a threshold calibrated on one network of a family carries over to others.
 ///
@@ -74,7 +74,7 @@ public enum Evaluation {
                 let calibrated = try calibrate(settings, p: p, graph: graph, graphIndex: g, detectors: detectors)
                 thresholds += calibrated
                 progress("calibrated p=\(p) \(graph.rawValue): "
-                         + calibrated.map { "\($0.detector.rawValue)\($0.detector == .combined ? "/" + $0.statistic : "") \(String(format: "%.3g", $0.threshold))" }.joined(separator: ", ")
+                         + calibrated.map { "\($0.detector.rawValue)\($0.detector == .combined ? "/" + $0.statistic.rawValue : "") \(String(format: "%.3g", $0.threshold))" }.joined(separator: ", ")
                          + " (\(elapsed(start, clock)))")
                 for change in settings.changes {
                     let scenario = "p=\(p) \(graph.rawValue) \(change.rawValue)"
@@ -114,41 +114,32 @@ public enum Evaluation {
         let q = settings.falseAlarmProbability
         let horizon = settings.horizon
         let calibrationSeed = seed &+ 1
-        var out: [CalibratedThreshold] = []
-        if detectors.contains(where: \.usesNetwork) {
-            let combined = settings.monitorConfiguration(.combined, thresholds: .fixed(global: nil, local: nil))
-            let maxima = try Calibrator.simulateMaxima(null: null, configuration: combined, fixedReference: false,
-                                                       horizon: horizon, replicates: settings.calibrationReplicates,
-                                                       seed: calibrationSeed)
-            let calibrationSettings = CalibrationSettings(target: .falseAlarmProbability(q, horizon: horizon),
-                                                          replicates: settings.calibrationReplicates, seed: calibrationSeed)
-            for detector in detectors where detector.usesNetwork {
-                let kind = DetectorKind(rawValue: detector.rawValue)!
-                var configuration = combined
-                configuration.detector = kind
-                let result = Calibrator.result(maxima: maxima, q: q, horizon: horizon, precision: null,
-                                               configuration: configuration, settings: calibrationSettings)
-                // The combined detector has two thresholds, global first.
-                if let h = result.thresholds.global {
-                    out.append(CalibratedThreshold(p: p, graph: graph, detector: detector, statistic: "global",
-                                                   threshold: h, simulatedProbability: result.simulatedProbability))
-                }
-                if let h = result.thresholds.local {
-                    out.append(CalibratedThreshold(p: p, graph: graph, detector: detector, statistic: "local",
-                                                   threshold: h, simulatedProbability: result.simulatedProbability))
+        let sampler = NullSampler.gaussian(try Calibrator.simulationNull(null), mean: nil)
+        func thresholds<Score>(_ template: SequentialMonitor<Score>, for detectors: [EvaluatedDetector]) throws -> [CalibratedThreshold] {
+            let maxima = try Calibrator.simulateMaxima(template: template, sampler: sampler, horizon: horizon,
+                                                       replicates: settings.calibrationReplicates, seed: calibrationSeed)
+            return detectors.flatMap { detector in
+                let result = Calibrator.result(maxima: maxima, statistics: detector.statistics, q: q, horizon: horizon,
+                                               nominal: Thresholds(), nominalAlpha: 0, reference: nil, seed: calibrationSeed)
+                return detector.statistics.map { id in
+                    CalibratedThreshold(p: p, graph: graph, detector: detector, statistic: id,
+                                        threshold: result.thresholds[id]!, simulatedProbability: result.simulatedProbability)
                 }
             }
         }
+        var out: [CalibratedThreshold] = []
+        // One simulation of the combined monitor gives the global, local and combined thresholds.
+        let network = detectors.filter(\.usesNetwork)
+        if !network.isEmpty {
+            out += try thresholds(OnlineMonitor(dimension: p, configuration: settings.monitorConfiguration(.combined, thresholds: .none)),
+                                  for: network)
+        }
         for detector in detectors where !detector.usesNetwork {
             let baseline = baselineConfiguration(settings, detector, threshold: nil)
-            let maxima = try DetectorCalibration.simulateMaxima(
-                null: null, horizon: horizon, replicates: settings.calibrationReplicates, seed: calibrationSeed,
-                makeDetector: { () throws(MonitorError) -> AnyBaseline in try AnyBaseline(detector, dimension: p, configuration: baseline) },
-                statistics: { [$0.global] })[0]
-            let h = DetectorCalibration.threshold(maxima: maxima, q: q)
-            let simulated = Double(maxima.count { $0 >= h }) / Double(maxima.count)
-            out.append(CalibratedThreshold(p: p, graph: graph, detector: detector, statistic: detector.rawValue,
-                                           threshold: h, simulatedProbability: simulated))
+            switch detector {
+            case .dense: out += try thresholds(DenseCovarianceMonitor(dimension: p, configuration: baseline), for: [detector])
+            default: out += try thresholds(PerNodeVarianceMonitor(dimension: p, configuration: baseline), for: [detector])
+            }
         }
         return out
     }
@@ -159,22 +150,29 @@ public enum Evaluation {
                               refitEvery: settings.refitEvery, threshold: threshold)
     }
 
-    /// A detector with fixed thresholds, ready to monitor a stream.
-    static func makeDetector(_ settings: EvaluationSettings, _ detector: EvaluatedDetector, p: Int,
-                             thresholds: [CalibratedThreshold]) throws(MonitorError) -> any SequentialDetector {
-        let mine = thresholds.filter { $0.detector == detector }.map(\.threshold)
-        switch detector {
-        case .global, .local, .combined:
-            let kind = DetectorKind(rawValue: detector.rawValue)!
-            let rule: ThresholdRule = switch kind {
-            case .global: .fixed(global: mine[0], local: nil)
-            case .local: .fixed(global: nil, local: mine[0])
-            case .combined: .fixed(global: mine[0], local: mine[1])
+    /// The alarms of `detector` with the calibrated thresholds on one stream.
+    static func alarms(_ settings: EvaluationSettings, _ detector: EvaluatedDetector, p: Int,
+                       thresholds: [CalibratedThreshold], stream: Matrix) throws(MonitorError) -> [AlarmRecord] {
+        var fixed = Thresholds()
+        for t in thresholds where t.detector == detector { fixed[t.statistic] = t.threshold }
+        func run<Score>(_ monitor: SequentialMonitor<Score>) throws(MonitorError) -> [AlarmRecord] {
+            var monitor = monitor
+            var alarms: [AlarmRecord] = []
+            for t in 0..<stream.rows {
+                // Localization uses the alarm's change-time estimate (the baselines give none).
+                if let alarm = try monitor.update(stream.row(t)).alarm {
+                    alarms.append(AlarmRecord(index: alarm.index, estimatedChange: alarm.estimatedChange))
+                }
             }
-            return try OnlineMonitor(dimension: p, configuration: settings.monitorConfiguration(kind, thresholds: rule))
-        case .perNode, .dense:
-            return try AnyBaseline(detector, dimension: p,
-                                   configuration: baselineConfiguration(settings, detector, threshold: mine[0]))
+            return alarms
+        }
+        if let kind = detector.networkDetector {
+            return try run(OnlineMonitor(dimension: p, configuration: settings.monitorConfiguration(kind, thresholds: .fixed(fixed))))
+        }
+        let baseline = baselineConfiguration(settings, detector, threshold: fixed[detector.statistics[0]])
+        switch detector {
+        case .dense: return try run(DenseCovarianceMonitor(dimension: p, configuration: baseline))
+        default: return try run(PerNodeVarianceMonitor(dimension: p, configuration: baseline))
         }
     }
 
@@ -195,15 +193,7 @@ public enum Evaluation {
                 let n = stream.observations.rows
                 var evaluations: [StreamEvaluation] = []
                 for detector in detectors {
-                    var monitor = try makeDetector(settings, detector, p: p, thresholds: thresholds)
-                    var alarms: [GGMEvaluation.Alarm] = []
-                    for t in 0..<n {
-                        let step = try monitor.update(stream.observations.row(t), label: nil)
-                        // Localization uses the alarm's change-time estimate (the baselines give none).
-                        if let alarm = step.alarm {
-                            alarms.append(GGMEvaluation.Alarm(index: alarm.index, estimatedChange: alarm.estimatedChange))
-                        }
-                    }
+                    let alarms = try alarms(settings, detector, p: p, thresholds: thresholds, stream: stream.observations)
                     evaluations.append(try AlarmMatching.evaluate(
                         changePoints: stream.truth.changePoints, alarms: alarms, streamLength: n,
                         maxDelay: settings.maxDelay, monitoringStart: settings.burnIn))
@@ -216,39 +206,6 @@ public enum Evaluation {
         let perReplicate = try outcomes.map { try $0.get() }
         return try detectors.enumerated().map { k, detector in
             (detector, try DetectorScore(evaluations: perReplicate.map { $0[k] }, horizon: settings.horizon))
-        }
-    }
-}
-
-/// One of the baselines behind a single concrete type (so the generic calibration can build it).
-enum AnyBaseline: SequentialDetector {
-    case perNode(PerNodeVarianceMonitor)
-    case dense(DenseCovarianceMonitor)
-
-    init(_ detector: EvaluatedDetector, dimension p: Int, configuration: BaselineConfiguration) throws(MonitorError) {
-        switch detector {
-        case .dense: self = .dense(try DenseCovarianceMonitor(dimension: p, configuration: configuration))
-        default: self = .perNode(try PerNodeVarianceMonitor(dimension: p, configuration: configuration))
-        }
-    }
-
-    var names: [String] {
-        switch self {
-        case let .perNode(m): m.names
-        case let .dense(m): m.names
-        }
-    }
-
-    mutating func update(_ x: [Double], label: String?) throws(MonitorError) -> MonitorStep {
-        switch self {
-        case var .perNode(m):
-            let step = try m.update(x, label: label)
-            self = .perNode(m)
-            return step
-        case var .dense(m):
-            let step = try m.update(x, label: label)
-            self = .dense(m)
-            return step
         }
     }
 }

@@ -14,7 +14,26 @@ public enum EvaluatedDetector: String, CaseIterable, Codable, Sendable {
     /// ``DenseCovarianceMonitor``: full-covariance window likelihood ratio (only where its window exceeds p).
     case dense
 
-    public var usesNetwork: Bool { self == .global || self == .local || self == .combined }
+    public var usesNetwork: Bool { networkDetector != nil }
+
+    /// The network monitor's detector (nil for a baseline).
+    public var networkDetector: DetectorKind? {
+        switch self {
+        case .global: .global
+        case .local: .local
+        case .combined: .combined
+        case .perNode, .dense: nil
+        }
+    }
+
+    /// The statistics that raise this detector's alarms.
+    public var statistics: [StatisticID] {
+        switch self {
+        case .perNode: [.perNode]
+        case .dense: [.dense]
+        default: networkDetector!.statistics
+        }
+    }
 }
 
 /// The change in a scenario's streams: none (no-change streams, for false alarms) or a ``ChangeKind``.

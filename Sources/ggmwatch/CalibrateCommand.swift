@@ -61,14 +61,14 @@ struct CalibrateCommand: ParsableCommand {
         let rule = try thresholdOptions.rule(detector: detection.detector)
         guard case let .calibrated(settings) = rule else { return }
         let configuration = detection.configuration(thresholds: rule)
-        let null: Matrix
-        var burnInRows: Matrix?
-        let fixed: Bool
+        // The monitor itself says what its first calibration needs (the fitted reference and, for
+        // the bootstrap null, the burn-in rows): the same request `monitor` runs.
+        var monitor: OnlineMonitor
         var description: String
         if let reference {
             let network = try NetworkFile.load(path: reference)
-            null = network.precisionMatrix
-            fixed = true
+            monitor = try OnlineMonitor(reference: ReferenceModel(precision: network.precisionMatrix),
+                                        configuration: configuration, names: network.names)
             description = "fixed reference \(reference) (p = \(network.names.count))"
         } else {
             let dataset = try DataOptions.loadDatasetWithNotes(path: dataPath, sp500: sp500, from: from, to: to,
@@ -76,16 +76,16 @@ struct CalibrateCommand: ParsableCommand {
             guard dataset.rowCount >= configuration.burnIn else {
                 throw RunError("the data has \(dataset.rowCount) rows, fewer than the burn-in of \(configuration.burnIn)")
             }
-            let burnIn = dataset.values.rows(0..<configuration.burnIn)
-            burnInRows = burnIn
-            let moments = RunningMoments(rows: burnIn)
-            let fit = try configuration.estimator.fit(covariance: moments.covariance(), sampleSize: configuration.burnIn)
-            null = fit.precision
-            fixed = false
-            description = "reference fitted on the first \(configuration.burnIn) rows (p = \(dataset.columnCount), \(fit.edgeCount) edges, lambda \(String(format: "%.4f", fit.lambda)))"
+            monitor = try OnlineMonitor(dimension: dataset.columnCount, configuration: configuration, names: dataset.names)
+            for t in 0..<configuration.burnIn { _ = try monitor.update(dataset.values.row(t)) }
+            let fit = monitor.network
+            description = "reference fitted on the first \(configuration.burnIn) rows (p = \(dataset.columnCount), \(fit?.edgeCount ?? 0) edges, lambda \(String(format: "%.4f", fit?.lambda ?? .nan)))"
+        }
+        guard let request = monitor.calibrationRequest else {
+            throw RunError("the monitor did not ask for a calibration (its threshold rule is not calibrated)")
         }
         let start = Date()
-        let result = try Calibrator.calibrate(null: null, burnIn: burnInRows, configuration: configuration, fixedReference: fixed, settings: settings)
+        let result = try request.run()
         let seconds = Date().timeIntervalSince(start)
 
         func f(_ x: Double?) -> String { x.map { String(format: "%.3f", $0) } ?? "—" }

@@ -128,7 +128,8 @@ enum SP500Demo {
         let offset = raw.rowLabels?.firstIndex(of: monitored.rowLabels?.first ?? "") ?? 0
         let panel = raw.values.rows(offset..<(offset + monitored.rowCount))
 
-        var monitor = try OnlineMonitor(dimension: names.count, configuration: configuration(s), names: names)
+        let monitor = try OnlineMonitor(dimension: names.count, configuration: configuration(s), names: names)
+        var driver = MonitorDriver(monitor: monitor, groups: groups)
         var record = MonitorRecord(
             title: "S&P 500 network monitor, 2003-2007",
             subtitle: "\(names.count) stocks, daily returns; combined detector, reference of \(s.burnIn) days, windows of \(s.window) days, thresholds for an average run length of \(Int(s.arl)) days",
@@ -136,44 +137,26 @@ enum SP500Demo {
         record.panelData = panel
         record.panelValueName = "log return"
         record.panelWindow = s.window
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        var eventLines: [String] = []
+        var events: [MonitorEvent] = []
         for t in 0..<monitored.rowCount {
-            let step = try monitor.update(monitored.values.row(t), label: monitored.rowLabels?[t])
-            if step.evaluated {
-                record.trace.append(TraceRow(index: step.index, global: step.global, globalThreshold: step.thresholds?.global,
-                                             local: step.local, localThreshold: step.thresholds?.local))
-            }
-            if let alarm = step.alarm {
-                let shares = alarmGroups(alarm, groups: groups)
-                record.alarms.append(alarm)
-                record.alarmGroups.append(shares)
-                if eventsPath != nil, let data = try? encoder.encode(AlarmEvent(alarm: alarm, topGroups: shares)) {
-                    eventLines.append(String(decoding: data, as: UTF8.self))
-                }
-            }
-            if let change = step.networkChange {
-                record.changes.append(change)
-                if eventsPath != nil, let data = try? encoder.encode(NetworkChangeEvent(change: change, topGroups: changeGroups(change, groups: groups))) {
-                    eventLines.append(String(decoding: data, as: UTF8.self))
-                }
-            }
+            let output = try driver.feed(monitored.values.row(t), label: monitored.rowLabels?[t])
+            record.trace += output.steps.filter(\.evaluated).map(TraceRow.init)
+            events += output.events
         }
         // The input ends inside the burn-in after the last alarm: the network since then, provisional.
-        if let change = monitor.provisionalNetworkChange(minimumObservations: 2 * s.window) {
-            record.changes.append(change)
-            if eventsPath != nil, let data = try? encoder.encode(NetworkChangeEvent(change: change, topGroups: changeGroups(change, groups: groups))) {
-                eventLines.append(String(decoding: data, as: UTF8.self))
-            }
+        events += driver.finish()
+        for event in events { record.add(event) }
+        if let eventsPath {
+            try (events.map { try $0.jsonLine() }.joined(separator: "\n") + "\n").write(toFile: eventsPath, atomically: true, encoding: .utf8)
         }
-        if let eventsPath { try (eventLines.joined(separator: "\n") + "\n").write(toFile: eventsPath, atomically: true, encoding: .utf8) }
+        let final = driver.monitor
+        let edges = final.network.map { "\($0.edgeCount) edges at lambda \(String(format: "%.3f", $0.lambda)) in the last fit" } ?? "no fit"
         record.notes = [
             "Data: \(report.rows) daily log returns of \(report.columns) stocks" + (s.robust
                 ? "; \(report.splits.count) unadjusted stock splits detected and removed (e.g. \(report.splits.prefix(4).map(\.description).joined(separator: "; "))); \(report.winsorizedCells) cells winsorized at 5 robust SDs"
                 : "; no split removal and no winsorizing (--no-robust)") + (s.ewma ? "; each stock divided by its causal EWMA volatility (RiskMetrics 0.94)" : "") + ".",
-            "Reference: node-wise lasso at lambda = 1.1 sqrt(log p / n) on standardized returns, estimated from \(s.burnIn) days (p = \(names.count) > n), refitted every \(s.refitEvery) quiet days from all days since the last change except the current window, re-estimated from a fresh burn-in after each alarm.",
-            "Thresholds: \(monitor.calibrationCount) Monte Carlo calibration(s) with \(s.replicates) replicates of the whole procedure on \(s.null == .bootstrap ? "resampled burn-in days (heavy tails and the dense market factor included)" : "Gaussian data from the fitted network"), for an average run length of \(Int(s.arl)) days (a \(s.horizon)-day horizon). " + (monitor.calibration.map { c in
+            "Reference: node-wise lasso at the theory rate lambda = \(NetworkEstimator.defaultTheoryConstant) sqrt(log p / n) on standardized returns (\(edges)), estimated from \(s.burnIn) days (p = \(names.count) \(names.count > s.burnIn ? ">" : "<=") n = \(s.burnIn)), refitted every \(s.refitEvery) quiet days from all days since the last change except the current window, re-estimated from a fresh burn-in after each alarm.",
+            "Thresholds: \(final.calibrationCount) Monte Carlo calibration(s) with \(s.replicates) replicates of the whole procedure on \(s.null == .bootstrap ? "resampled burn-in days (heavy tails and the dense market factor included)" : "Gaussian data from the fitted network"), for an average run length of \(Int(s.arl)) days (a \(s.horizon)-day horizon). " + (final.calibration.map { c in
                 String(format: "Last calibration: global %.2f (nominal %.2f), local %.2f (nominal Gumbel %.2f).", c.thresholds.global ?? .nan, c.nominal.global ?? .nan, c.thresholds.local ?? .nan, c.nominal.local ?? .nan)
             } ?? ""),
             "Dates were reconstructed from the NYSE calendar (the source has none): accurate to a day or two. A Gaussian graphical model is an approximation for returns; alarms mark periods where the dependence between stocks departs from the reference more than the calibrated null allows.",

@@ -74,7 +74,12 @@ struct MonitorCommand: ParsableCommand {
             session.finish(saveState: true)
             throw error
         }
-        session.writeSummary()
+        do {
+            try session.writeSummary(skippedRows: source.skippedRows)
+        } catch {
+            session.finish(saveState: true)
+            throw error
+        }
         session.finish(saveState: true)
     }
 }

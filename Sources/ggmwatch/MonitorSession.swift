@@ -15,24 +15,28 @@ import Glibc
 /// outputs and exits. The state file is written atomically (a temporary file, then rename).
 final class MonitorSession: @unchecked Sendable {
     private let lock = NSLock()
-    private(set) var monitor: OnlineMonitor
+    private var driver: MonitorDriver<NetworkScore>
     private let statePath: String?
     private var traceFile: UnsafeMutablePointer<FILE>?
     private var signalSources: [DispatchSourceSignal] = []
-    private let encoder: JSONEncoder = {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys]
-        return e
-    }()
-    /// Group of each node (S&P 500 sectors, or `--groups`), for attributing alarms to groups.
-    var groups: [String?]?
-    private(set) var rowsThisRun = 0
-    private(set) var alarmsThisRun = 0
     private var lastLabel: String?
+    /// Set by SIGINT/SIGTERM while a calibration runs: it stops between replicates.
+    private let interrupted = InterruptFlag()
+
+    var monitor: OnlineMonitor { driver.monitor }
+    var rowsThisRun: Int { driver.observationsThisRun }
+    var alarmsThisRun: Int { driver.alarmsThisRun }
+    /// Group of each node (S&P 500 sectors, or `--groups`), for attributing alarms to groups.
+    var groups: [String?]? {
+        get { driver.groups }
+        set { driver.groups = newValue }
+    }
 
     init(names: [String], statePath: String?, tracePath: String?, makeMonitor: () throws -> OnlineMonitor) throws {
         self.statePath = statePath
         var resumed = false
+        let fresh = try makeMonitor()
+        var monitor = fresh
         if let statePath, FileManager.default.fileExists(atPath: statePath) {
             let data: Data
             do { data = try Data(contentsOf: URL(fileURLWithPath: statePath)) } catch {
@@ -44,11 +48,14 @@ final class MonitorSession: @unchecked Sendable {
             guard monitor.names == names else {
                 throw RunError("state file \(statePath) was saved for \(monitor.names.count) nodes (\(monitor.names.prefix(3).joined(separator: ", "))...), the data has \(names.count) (\(names.prefix(3).joined(separator: ", "))...)")
             }
+            let differences = Self.differences(saved: monitor, given: fresh)
+            guard differences.isEmpty else {
+                throw RunError("state file \(statePath) was saved with other settings: \(differences.joined(separator: "; ")). Resume with the saved settings (omit the options or repeat them as saved), or start a new state file")
+            }
             resumed = true
             FileHandle.standardError.write("monitor: resuming from \(statePath) after \(monitor.observationCount) observations\n")
-        } else {
-            monitor = try makeMonitor()
         }
+        driver = MonitorDriver(monitor: monitor)
         if let tracePath {
             let appending = resumed && FileManager.default.fileExists(atPath: tracePath)
             guard let file = fopen(tracePath, appending ? "a" : "w") else {
@@ -57,6 +64,27 @@ final class MonitorSession: @unchecked Sendable {
             traceFile = file
             if !appending { fputs(Self.traceHeader(monitor.configuration.detector) + "\n", file) }
         }
+    }
+
+    /// The settings in which a saved monitor and the one the options describe differ, in words.
+    static func differences(saved: OnlineMonitor, given: OnlineMonitor) -> [String] {
+        var out: [String] = []
+        let a = saved.configuration, b = given.configuration
+        func check<T: Equatable>(_ name: String, _ x: T, _ y: T) {
+            if x != y { out.append("\(name) saved \(x), given \(y)") }
+        }
+        check("--detector", a.detector.rawValue, b.detector.rawValue)
+        check("--burn-in", a.burnIn, b.burnIn)
+        check("--window", a.window, b.window)
+        check("--refit-every", a.refitEvery, b.refitEvery)
+        check("--report-count", a.reportCount, b.reportCount)
+        if a.estimator != b.estimator { out.append("estimator (--method/--lambda/--theory-constant) saved \(a.estimator), given \(b.estimator)") }
+        if a.thresholds != b.thresholds { out.append("thresholds (--arl/--false-alarm-prob/--alpha/--threshold/--null/--replicates/--seed) saved \(a.thresholds), given \(b.thresholds)") }
+        check("--reference", saved.fixedReference ? "a fixed reference" : "none", given.fixedReference ? "a fixed reference" : "none")
+        if saved.fixedReference && given.fixedReference && saved.score.reference != given.score.reference {
+            out.append("--reference: the saved reference network differs from the given one")
+        }
+        return out
     }
 
     static func traceHeader(_ detector: DetectorKind) -> String {
@@ -71,6 +99,7 @@ final class MonitorSession: @unchecked Sendable {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler { [self] in
+                interrupted.set()
                 lock.lock()
                 let message = "monitor: interrupted after \(monitor.observationCount) observations" +
                     (lastLabel.map { " (last: \($0))" } ?? "") +
@@ -89,34 +118,34 @@ final class MonitorSession: @unchecked Sendable {
     func process(_ observation: Observation) throws {
         lock.lock()
         defer { lock.unlock() }
-        let result: Result<MonitorStep, MonitorError> = Result { () throws(MonitorError) in
-            try monitor.update(observation.values, label: observation.label)
+        let flag = interrupted
+        // A bad row (wrong length, non-finite value) leaves the monitor as it was before it.
+        let result = Result { () throws(MonitorError) in
+            try driver.feed(observation.values, label: observation.label, isCancelled: { flag.isSet })
         }
-        guard case let .success(step) = result else {
-            if case let .failure(error) = result {
-                throw RunError("line \(observation.line) (row \(observation.index)): \(error)")
-            }
-            return
+        let output: MonitorDriver<NetworkScore>.Output
+        switch result {
+        case let .success(o): output = o
+        case let .failure(error): throw RunError("line \(observation.line) (row \(observation.index)): \(error)")
         }
-        rowsThisRun += 1
         lastLabel = observation.label
-        if step.evaluated, let traceFile {
-            var fields = [String(step.index)]
-            if monitor.configuration.detector.usesGlobal {
-                fields += [format(step.global), format(step.thresholds?.global)]
+        // An event that cannot be written is an error (exit code non-zero, state saved), never a dropped line.
+        let lines = try output.events.map { event in
+            do { return try event.jsonLine() } catch {
+                throw RunError("line \(observation.line) (row \(observation.index)): the \(event.name) event cannot be written as JSON: \(error)")
             }
-            if monitor.configuration.detector.usesLocal {
-                fields += [format(step.local), format(step.thresholds?.local)]
+        }
+        if let traceFile {
+            let detector = monitor.configuration.detector
+            for step in output.steps where step.evaluated {
+                var fields = [String(step.index)]
+                if detector.usesGlobal { fields += [format(step.global), format(step.thresholds?.global)] }
+                if detector.usesLocal { fields += [format(step.local), format(step.thresholds?.local)] }
+                fputs(fields.joined(separator: ",") + "\n", traceFile)
             }
-            fputs(fields.joined(separator: ",") + "\n", traceFile)
         }
-        if let alarm = step.alarm {
-            alarmsThisRun += 1
-            emit(AlarmEvent(alarm: alarm, topGroups: groups.map { alarmGroups(alarm, groups: $0) }))
-        }
-        if let change = step.networkChange {
-            emit(NetworkChangeEvent(change: change, topGroups: groups.map { changeGroups(change, groups: $0) }))
-        }
+        for line in lines { print(line) }
+        if !lines.isEmpty { fflush(nil) }
     }
 
     private func format(_ value: Double?) -> String {
@@ -124,20 +153,17 @@ final class MonitorSession: @unchecked Sendable {
         return value.isFinite ? "\(value)" : ""
     }
 
-    func emit<T: Encodable>(_ value: T) {
-        guard let data = try? encoder.encode(value), let line = String(data: data, encoding: .utf8) else { return }
-        print(line)
-        fflush(nil)
-    }
-
-    func writeSummary() {
+    /// The end-of-input events: a provisional network change when the input ended inside a
+    /// burn-in after an alarm, then the summary.
+    func writeSummary(skippedRows: Int? = nil) throws {
         lock.lock()
         defer { lock.unlock() }
-        // Input ended inside the burn-in after an alarm: report the network since then, provisional.
-        if let change = monitor.provisionalNetworkChange(minimumObservations: 2 * monitor.configuration.window) {
-            emit(NetworkChangeEvent(change: change, topGroups: groups.map { changeGroups(change, groups: $0) }))
+        for event in driver.finish(skippedRows: skippedRows) {
+            do { print(try event.jsonLine()) } catch {
+                throw RunError("the \(event.name) event cannot be written as JSON: \(error)")
+            }
         }
-        emit(SummaryEvent(monitor: monitor, rowsThisRun: rowsThisRun, alarmsThisRun: alarmsThisRun))
+        fflush(nil)
     }
 
     /// Flushes and closes the outputs, saving the state when asked.
@@ -165,84 +191,12 @@ final class MonitorSession: @unchecked Sendable {
     }
 }
 
-/// Groups most involved in an alarm: node contributions (global) and edge evidence |E_uv|
-/// (local, half to each endpoint), each normalized to sum to one, then averaged.
-func alarmGroups(_ alarm: Alarm, groups: [String?]) -> [GroupAttribution.Share] {
-    let nodeTotal = alarm.topNodes.reduce(0) { $0 + max($1.contribution, 0) }
-    let edgeTotal = alarm.topEdges.reduce(0) { $0 + abs($1.value) }
-    var weights: [(node: Int, weight: Double)] = []
-    for n in alarm.topNodes where nodeTotal > 0 { weights.append((n.node, max(n.contribution, 0) / nodeTotal)) }
-    for e in alarm.topEdges where edgeTotal > 0 {
-        weights.append((e.u, 0.5 * abs(e.value) / edgeTotal))
-        weights.append((e.v, 0.5 * abs(e.value) / edgeTotal))
-    }
-    return Array(GroupAttribution.shares(nodes: weights, groups: groups).prefix(5))
-}
-
-/// Groups most involved in a network change: summed |change in partial correlation| per node.
-func changeGroups(_ change: NetworkChange, groups: [String?]) -> [GroupAttribution.Share] {
-    Array(GroupAttribution.shares(
-        nodes: change.comparison.mostChangedNodes.map { ($0.node, $0.contribution) }, groups: groups).prefix(5))
-}
-
-/// One alarm as a JSON Lines object (`"event": "alarm"`).
-struct AlarmEvent: Encodable {
-    let alarm: Alarm
-    let topGroups: [GroupAttribution.Share]?
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: DynamicKey.self)
-        try c.encode("alarm", forKey: DynamicKey("event"))
-        try c.encodeIfPresent(topGroups, forKey: DynamicKey("topGroups"))
-        try alarm.encode(to: encoder)
-    }
-}
-
-/// The network change after a new burn-in, as a JSON Lines object (`"event": "networkChange"`).
-struct NetworkChangeEvent: Encodable {
-    let change: NetworkChange
-    let topGroups: [GroupAttribution.Share]?
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: DynamicKey.self)
-        try c.encode("networkChange", forKey: DynamicKey("event"))
-        try c.encodeIfPresent(topGroups, forKey: DynamicKey("topGroups"))
-        try change.encode(to: encoder)
-    }
-}
-
-/// The final JSON Lines object at the end of input.
-struct SummaryEvent: Encodable {
-    let event = "summary"
-    let observations: Int
-    let observationsThisRun: Int
-    let alarms: Int
-    let alarmsThisRun: Int
-    let alarmIndices: [Int]
-    let phase: String
-    let fits: Int
-    let calibrations: Int
-    let thresholds: Thresholds?
-    let calibration: CalibrationResult?
-
-    init(monitor: OnlineMonitor, rowsThisRun: Int, alarmsThisRun: Int) {
-        observations = monitor.observationCount
-        observationsThisRun = rowsThisRun
-        alarms = monitor.alarms.count
-        self.alarmsThisRun = alarmsThisRun
-        alarmIndices = monitor.alarms.map(\.index)
-        phase = monitor.phase.rawValue
-        fits = monitor.fitCount
-        calibrations = monitor.calibrationCount
-        thresholds = monitor.thresholds
-        calibration = monitor.calibration
-    }
-}
-
-struct DynamicKey: CodingKey {
-    var stringValue: String
-    var intValue: Int? { nil }
-    init(_ s: String) { stringValue = s }
-    init?(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { nil }
+/// A flag set from a signal handler and read by a running calibration.
+final class InterruptFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.lock(); value = true; lock.unlock() }
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
 }
 
 /// Progress on standard error for long file inputs: a line every few seconds.

@@ -3,38 +3,8 @@ import GGMCore
 import GGMDetection
 import GGMReport
 
-/// One evaluated window of a monitor run (a row of `--trace`).
-struct TraceRow: Equatable {
-    var index: Int
-    var global: Double? = nil
-    var globalThreshold: Double? = nil
-    var local: Double? = nil
-    var localThreshold: Double? = nil
-}
-
-/// Everything a report is drawn from: the monitor's events and trace, and the data.
-///
-/// Filled either from a finished run's files (`ggmwatch report`) or in memory (`ggmwatch demo`),
-/// so both produce the same document.
-struct MonitorRecord {
-    var title: String
-    var subtitle: String?
-    var command: String
-    var names: [String]
-    /// Row label of each data row (dates), when the data has them.
-    var labels: [String]?
-    var groups: [String?]?
-    var alarms: [Alarm] = []
-    var alarmGroups: [[GroupAttribution.Share]?] = []
-    var changes: [NetworkChange] = []
-    var trace: [TraceRow] = []
-    /// The data to draw in the data panels (rows aligned with the monitor's indices).
-    var panelData: Matrix?
-    /// What the data panels show (e.g. "log return").
-    var panelValueName: String = "value"
-    var panelWindow: Int = 22
-    var notes: [String] = []
-
+/// The report of a monitor run, drawn from its record.
+extension MonitorRecord {
     func label(_ index: Int) -> String {
         if let labels, index >= 0, index < labels.count { return labels[index] }
         return "#\(index)"

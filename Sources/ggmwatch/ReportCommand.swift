@@ -96,47 +96,16 @@ extension MonitorRecord {
         do { text = try String(contentsOfFile: eventsPath, encoding: .utf8) } catch {
             throw RunError("cannot read events \(eventsPath): \(error.localizedDescription)")
         }
-        struct Kind: Decodable { let event: String }
-        struct Groups: Decodable { let topGroups: [GroupAttribution.Share]? }
-        struct Summary: Decodable { let calibration: CalibrationResult? }
-        let decoder = JSONDecoder()
-        var maxNode = -1
-        var nodeNames: [Int: String] = [:]
-        for (k, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
-            guard !trimmed.isEmpty else { continue }
-            let bytes = Data(trimmed.utf8)
-            do {
-                switch try decoder.decode(Kind.self, from: bytes).event {
-                case "alarm":
-                    let alarm = try decoder.decode(Alarm.self, from: bytes)
-                    record.alarms.append(alarm)
-                    record.alarmGroups.append(try decoder.decode(Groups.self, from: bytes).topGroups)
-                    for n in alarm.topNodes { nodeNames[n.node] = n.name; maxNode = max(maxNode, n.node) }
-                    for e in alarm.topEdges { nodeNames[e.u] = e.names[0]; nodeNames[e.v] = e.names[1]; maxNode = max(maxNode, e.v) }
-                case "networkChange":
-                    record.changes.append(try decoder.decode(NetworkChange.self, from: bytes))
-                case "summary":
-                    if let c = try decoder.decode(Summary.self, from: bytes).calibration {
-                        record.notes.append(String(format: "Thresholds calibrated by Monte Carlo (%d replicates, horizon %d, target false-alarm probability %.3f): global %@, local %@; nominal %@ / %@.",
-                            c.replicates, c.horizon, c.targetProbability,
-                            c.thresholds.global.map { String(format: "%.2f", $0) } ?? "—", c.thresholds.local.map { String(format: "%.2f", $0) } ?? "—",
-                            c.nominal.global.map { String(format: "%.2f", $0) } ?? "—", c.nominal.local.map { String(format: "%.2f", $0) } ?? "—"))
-                    }
-                default:
-                    break
-                }
-            } catch {
-                throw RunFileError(file: eventsPath, line: k + 1, reason: "not a ggmwatch monitor event: \(error)")
-            }
+        do {
+            try record.add(eventLines: text)
+        } catch {
+            throw RunFileError(file: eventsPath, line: error.line, reason: error.reason)
         }
-        if record.names.isEmpty {
-            // Without data the names come from the events; unnamed nodes keep their index.
-            record.names = (0...max(maxNode, 0)).map { nodeNames[$0] ?? "node \($0 + 1)" }
-            if let changes = record.changes.first {
-                let top = max(changes.before.map(\.v).max() ?? 0, changes.after.map(\.v).max() ?? 0)
-                if top >= record.names.count { record.names += (record.names.count...top).map { "node \($0 + 1)" } }
-            }
+        if let c = record.summary?.calibration {
+            record.notes.append(String(format: "Thresholds calibrated by Monte Carlo (%d replicates, horizon %d, target false-alarm probability %.3f): global %@, local %@; nominal %@ / %@.",
+                c.replicates, c.horizon, c.targetProbability,
+                c.thresholds.global.map { String(format: "%.2f", $0) } ?? "—", c.thresholds.local.map { String(format: "%.2f", $0) } ?? "—",
+                c.nominal.global.map { String(format: "%.2f", $0) } ?? "—", c.nominal.local.map { String(format: "%.2f", $0) } ?? "—"))
         }
         if let tracePath { record.trace = try readTrace(tracePath) }
         return record

@@ -17,7 +17,7 @@ import Testing
         let g2 = GlobalStatistic.scaling(window: 3)
         func score(_ y: Double) -> Double { (y - 1 - log(y) - g1) / g2 }
         let expected = max(score(8.0 / (3 * 1)), score(16.0 / (3 * 2)))
-        let statistic = try #require(last?.global)
+        let statistic = try #require(last?.statistics[.perNode])
         #expect(abs(statistic - expected) < 1e-12)
         #expect(last?.local == nil)
     }
@@ -37,7 +37,7 @@ import Testing
         let fired = try #require(alarm)
         #expect(fired.topNodes.first?.name == "x2")
         #expect(monitor.phase == .burnIn)
-        #expect(fired.firedBy == [.global])
+        #expect(fired.firedBy == [.perNode])
     }
 
     @Test func denseStatisticMatchesDirectComputation() throws {
@@ -63,7 +63,7 @@ import Testing
         for i in 0..<p { trace += product[i, i] }
         let logDet = try Cholesky(s).logDeterminant - Cholesky(sigma).logDeterminant
         let expected = 6 * (trace - logDet - Double(p))
-        let statistic = try #require(last?.global)
+        let statistic = try #require(last?.statistics[.dense])
         #expect(abs(statistic - expected) < 1e-9 * max(1, abs(expected)))
     }
 
@@ -87,35 +87,18 @@ import Testing
         #expect(monitor.observationCount == 0)
     }
 
-    /// The generic simulator reproduces ``Calibrator``'s maxima exactly for the online monitor.
-    @Test func genericMaximaMatchCalibrator() throws {
-        let precision = bandedPrecision(8)
-        let configuration = MonitorConfiguration(burnIn: 80, window: 20, refitEvery: 20, detector: .combined,
-                                                 thresholds: .fixed(global: nil, local: nil))
-        let reference = try Calibrator.simulateMaxima(null: precision, configuration: configuration, fixedReference: false,
-                                                      horizon: 60, replicates: 6, seed: 9)
-        let generic = try DetectorCalibration.simulateMaxima(
-            null: precision, horizon: 60, replicates: 6, seed: 9,
-            makeDetector: { () throws(MonitorError) in try OnlineMonitor(dimension: 8, configuration: configuration) },
-            statistics: { [$0.global, $0.local] })
-        #expect(generic[0] == reference.global)
-        #expect(generic[1] == reference.local)
-    }
-
     /// Per-node baseline calibrated to q = 0.2 over H = 200: on fresh null streams its
     /// false-alarm probability is within a binomial band around the target.
     @Test func perNodeCalibrationHitsTheTargetOnFreshStreams() throws {
         let precision = bandedPrecision(10)
         let base = BaselineConfiguration(burnIn: 200, window: 30, refitEvery: 30)
-        let maxima = try DetectorCalibration.simulateMaxima(
-            null: precision, horizon: 200, replicates: 400, seed: 1,
-            makeDetector: { () throws(MonitorError) in try PerNodeVarianceMonitor(dimension: 10, configuration: base) },
-            statistics: { [$0.global] })[0]
-        let h = DetectorCalibration.threshold(maxima: maxima, q: 0.2)
-        let fresh = try DetectorCalibration.simulateMaxima(
-            null: precision, horizon: 200, replicates: 400, seed: 2,
-            makeDetector: { () throws(MonitorError) in try PerNodeVarianceMonitor(dimension: 10, configuration: base) },
-            statistics: { [$0.global] })[0]
+        let template = try PerNodeVarianceMonitor(dimension: 10, configuration: base)
+        let sampler = NullSampler.gaussian(try Calibrator.simulationNull(precision), mean: nil)
+        let maxima = try Calibrator.simulateMaxima(template: template, sampler: sampler, horizon: 200, replicates: 400, seed: 1)
+        let h = try #require(Calibrator.result(maxima: maxima, statistics: [.perNode], q: 0.2, horizon: 200, nominal: Thresholds(),
+                                               nominalAlpha: 0, reference: nil, seed: 1).thresholds[.perNode])
+        let fresh = try #require(try Calibrator.simulateMaxima(template: template, sampler: sampler, horizon: 200,
+                                                               replicates: 400, seed: 2)[.perNode])
         let rate = Double(fresh.count { $0 >= h }) / 400
         // sd of the difference of two 400-stream proportions at 0.2: about 0.028; band ~ 3.5 sd.
         #expect(abs(rate - 0.2) < 0.1, "rate \(rate)")

@@ -14,14 +14,15 @@ func calibratedThresholds(burnIn rows: ArraySlice<[Double]>, configuration: Moni
     var combined = configuration
     combined.detector = .combined
     let horizon = settings.target.horizon
-    let maxima = try Calibrator.simulateMaxima(null: fit.precision, configuration: combined, fixedReference: false,
+    combined.thresholds = .none
+    let maxima = try Calibrator.simulateMaxima(template: OnlineMonitor(dimension: fit.precision.rows, configuration: combined),
+                                               sampler: .gaussian(Calibrator.simulationNull(fit.precision), mean: nil),
                                                horizon: horizon, replicates: settings.replicates, seed: settings.seed)
     var out: [DetectorKind: Thresholds] = [:]
     for detector in DetectorKind.allCases {
-        var c = configuration
-        c.detector = detector
-        out[detector] = Calibrator.result(maxima: maxima, q: settings.target.probability(horizon: horizon), horizon: horizon,
-                                          precision: fit.precision, configuration: c, settings: settings).thresholds
+        out[detector] = Calibrator.result(maxima: maxima, statistics: detector.statistics,
+                                          q: settings.target.probability(horizon: horizon), horizon: horizon,
+                                          nominal: Thresholds(), nominalAlpha: 0, reference: nil, seed: settings.seed).thresholds
     }
     return out
 }
@@ -52,11 +53,9 @@ func alarmIndices(_ rows: [[Double]], configuration: MonitorConfiguration, detec
     @Test func combinedSplitHitsTheJointTarget() throws {
         var rng = SeededGenerator(seed: 4)
         let n = 4000
-        let maxima = Calibrator.Maxima(global: rng.standardNormals(n), local: rng.standardNormals(n))
-        var configuration = MonitorConfiguration(detector: .combined)
-        configuration.thresholds = .fixed(global: nil, local: nil)
-        let r = Calibrator.result(maxima: maxima, q: 0.1, horizon: 100, precision: .identity(3),
-                                  configuration: configuration, settings: CalibrationSettings())
+        let maxima: Calibrator.Maxima = [.global: rng.standardNormals(n), .local: rng.standardNormals(n)]
+        let r = Calibrator.result(maxima: maxima, statistics: [.global, .local], q: 0.1, horizon: 100,
+                                  nominal: Thresholds(), nominalAlpha: 0, reference: nil, seed: 1)
         #expect(abs(r.simulatedProbability - 0.1) < 0.005)
         let expectedLevel = 1 - (1 - 0.1).squareRoot()
         let g = try #require(r.thresholds.global)

@@ -25,11 +25,11 @@ import GGMDetection
 struct GoldenAlarm: Equatable, CustomStringConvertible {
     let index: Int
     let estimatedChange: Int?
-    let firedBy: [DetectorKind]
+    let firedBy: [StatisticID]
     let segmentStart: Int
     let referenceSampleSize: Int
 
-    init(_ index: Int, estimated: Int?, _ firedBy: [DetectorKind], segment: Int, reference: Int) {
+    init(_ index: Int, estimated: Int?, _ firedBy: [StatisticID], segment: Int, reference: Int) {
         self.index = index
         self.estimatedChange = estimated
         self.firedBy = firedBy
@@ -207,8 +207,8 @@ func goldenMonitorRun(_ stream: SimulatedStream, _ configuration: MonitorConfigu
     @Test func perNodeVarianceOnGlobalChanges() throws {
         let alarms = try Self.perNodeRun(try GoldenStreams.bandedGlobal())
         #expect(alarms == [
-            GoldenAlarm(422, estimated: nil, [.global], segment: 0, reference: 379),
-            GoldenAlarm(822, estimated: nil, [.global], segment: 423, reference: 349),
+            GoldenAlarm(422, estimated: nil, [.perNode], segment: 0, reference: 379),
+            GoldenAlarm(822, estimated: nil, [.perNode], segment: 423, reference: 349),
         ], "actual: \(alarms)")
     }
 
@@ -217,8 +217,8 @@ func goldenMonitorRun(_ stream: SimulatedStream, _ configuration: MonitorConfigu
     @Test func perNodeVarianceOnVarianceKeepingRewiring() throws {
         let alarms = try Self.perNodeRun(try GoldenStreams.varianceKeeping())
         #expect(alarms == [
-            GoldenAlarm(254, estimated: nil, [.global], segment: 0, reference: 200),
-            GoldenAlarm(600, estimated: nil, [.global], segment: 255, reference: 289),
+            GoldenAlarm(254, estimated: nil, [.perNode], segment: 0, reference: 200),
+            GoldenAlarm(600, estimated: nil, [.perNode], segment: 255, reference: 289),
         ], "actual: \(alarms)")
     }
 
@@ -227,8 +227,8 @@ func goldenMonitorRun(_ stream: SimulatedStream, _ configuration: MonitorConfigu
     @Test func denseCovarianceOnGlobalChanges() throws {
         let alarms = try Self.denseRun(try GoldenStreams.bandedGlobal())
         #expect(alarms == [
-            GoldenAlarm(412, estimated: nil, [.global], segment: 0, reference: 359),
-            GoldenAlarm(816, estimated: nil, [.global], segment: 413, reference: 359),
+            GoldenAlarm(412, estimated: nil, [.dense], segment: 0, reference: 359),
+            GoldenAlarm(816, estimated: nil, [.dense], segment: 413, reference: 359),
         ], "actual: \(alarms)")
     }
 
@@ -237,7 +237,7 @@ func goldenMonitorRun(_ stream: SimulatedStream, _ configuration: MonitorConfigu
     @Test func denseCovarianceOnVarianceKeepingRewiring() throws {
         let alarms = try Self.denseRun(try GoldenStreams.varianceKeeping())
         #expect(alarms == [
-            GoldenAlarm(402, estimated: nil, [.global], segment: 0, reference: 359),
+            GoldenAlarm(402, estimated: nil, [.dense], segment: 0, reference: 359),
         ], "actual: \(alarms)")
     }
 }

@@ -78,7 +78,7 @@ import GGMSimulation
     @Test func refitsExcludeTheCurrentWindow() throws {
         let p = 6, n = 100, w = 20, b = 10
         var monitor = try OnlineMonitor(dimension: p, configuration: MonitorConfiguration(
-            burnIn: n, window: w, refitEvery: b, detector: .global, thresholds: .fixed(global: .infinity, local: nil)))
+            burnIn: n, window: w, refitEvery: b, detector: .global, thresholds: .none))
         var rng = SeededGenerator(seed: 5)
         let rows = gaussianRows(n + w + 3 * b, precision: bandedPrecision(p), rng: &rng)
         var refits: [(Int, Int)] = []

@@ -75,7 +75,7 @@ import Testing
     @Test func localizationErrorComesFromTheDetectingAlarm() throws {
         let e = try AlarmMatching.evaluate(
             changePoints: [100, 200],
-            alarms: [Alarm(index: 112, estimatedChange: 97), Alarm(index: 120, estimatedChange: 100), Alarm(index: 230)],
+            alarms: [AlarmRecord(index: 112, estimatedChange: 97), AlarmRecord(index: 120, estimatedChange: 100), AlarmRecord(index: 230)],
             streamLength: 300, maxDelay: 50)
         #expect(e.changes[0] == .init(changePoint: 100, alarmIndex: 112, delay: 12, localizationError: 3))
         #expect(e.redundantAlarms == [120])  // its exact estimate does not count
@@ -103,8 +103,8 @@ import Testing
             (.alarmsNotIncreasing(position: 2, previous: 7, index: 4), { try AlarmMatching.evaluate(changePoints: [], alarmIndices: [2, 7, 4], streamLength: 10, maxDelay: 5) }),
             (.alarmsNotIncreasing(position: 1, previous: 7, index: 7), { try AlarmMatching.evaluate(changePoints: [], alarmIndices: [7, 7], streamLength: 10, maxDelay: 5) }),
             (.alarmBeforeMonitoring(position: 0, index: 2, monitoringStart: 3), { try AlarmMatching.evaluate(changePoints: [], alarmIndices: [2], streamLength: 10, maxDelay: 5, monitoringStart: 3) }),
-            (.estimatedChangeOutOfRange(position: 0, estimatedChange: 6, alarmIndex: 5), { try AlarmMatching.evaluate(changePoints: [], alarms: [Alarm(index: 5, estimatedChange: 6)], streamLength: 10, maxDelay: 5) }),
-            (.estimatedChangeOutOfRange(position: 0, estimatedChange: -2, alarmIndex: 5), { try AlarmMatching.evaluate(changePoints: [], alarms: [Alarm(index: 5, estimatedChange: -2)], streamLength: 10, maxDelay: 5) }),
+            (.estimatedChangeOutOfRange(position: 0, estimatedChange: 6, alarmIndex: 5), { try AlarmMatching.evaluate(changePoints: [], alarms: [AlarmRecord(index: 5, estimatedChange: 6)], streamLength: 10, maxDelay: 5) }),
+            (.estimatedChangeOutOfRange(position: 0, estimatedChange: -2, alarmIndex: 5), { try AlarmMatching.evaluate(changePoints: [], alarms: [AlarmRecord(index: 5, estimatedChange: -2)], streamLength: 10, maxDelay: 5) }),
         ]
         for (expected, call) in cases {
             #expect(throws: expected) { try call() }

@@ -20,10 +20,10 @@ import GGMEvaluation
 @Suite struct DetectorScoreTests {
     static func replicates() throws -> [StreamEvaluation] {
         [
-            try AlarmMatching.evaluate(changePoints: [50], alarms: [Alarm(index: 53, estimatedChange: 49), Alarm(index: 58)],
+            try AlarmMatching.evaluate(changePoints: [50], alarms: [AlarmRecord(index: 53, estimatedChange: 49), AlarmRecord(index: 58)],
                                        streamLength: 100, maxDelay: 10),
             try AlarmMatching.evaluate(changePoints: [30, 70],
-                                       alarms: [Alarm(index: 20), Alarm(index: 45), Alarm(index: 72, estimatedChange: 70)],
+                                       alarms: [AlarmRecord(index: 20), AlarmRecord(index: 45), AlarmRecord(index: 72, estimatedChange: 70)],
                                        streamLength: 100, maxDelay: 10),
             try AlarmMatching.evaluate(changePoints: [40], alarmIndices: [49], streamLength: 100, maxDelay: 10),
             try AlarmMatching.evaluate(changePoints: [], alarmIndices: [], streamLength: 200, maxDelay: 10),

@@ -70,6 +70,22 @@ public struct CalibrationSettings: Codable, Sendable, Equatable {
         self.seed = seed
         self.recalibrationTolerance = recalibrationTolerance
     }
+
+    /// Checks the settings (called once, at the boundary).
+    public func validate() throws(MonitorError) {
+        switch target {
+        case let .averageRunLength(a):
+            guard a.isFinite, a >= 1 else { throw .invalidConfiguration("the average run length must be a finite number of at least 1 (got \(a))") }
+        case let .falseAlarmProbability(q, horizon):
+            guard q > 0 && q < 1 else { throw .invalidConfiguration("the false-alarm probability must be in (0, 1) (got \(q))") }
+            guard horizon >= 1 else { throw .invalidConfiguration("the calibration horizon must be at least 1 (got \(horizon))") }
+        }
+        guard replicates >= 2 else { throw .invalidConfiguration("the calibration needs at least 2 replicates (got \(replicates))") }
+        guard recalibrationTolerance >= 0, recalibrationTolerance.isFinite else {
+            throw .invalidConfiguration("the recalibration tolerance must be a non-negative number (got \(recalibrationTolerance))")
+        }
+        if let arlHorizon, arlHorizon < 1 { throw .invalidConfiguration("the calibration horizon must be at least 1 (got \(arlHorizon))") }
+    }
 }
 
 /// Summary of the reference a calibration was run for (to decide when to rerun it).
@@ -100,43 +116,172 @@ public struct ReferenceSummary: Codable, Sendable, Equatable {
 /// Calibrated thresholds with their Monte Carlo uncertainty and the papers' nominal ones beside them.
 public struct CalibrationResult: Codable, Sendable, Equatable {
     public let thresholds: Thresholds
-    /// 95% Monte Carlo intervals of each threshold (order-statistic intervals of the simulated maxima).
-    public let globalInterval: [Double]?
-    public let localInterval: [Double]?
-    /// The nominal per-window thresholds of the papers at the same level: `z_{1-alpha}` and the Gumbel `tau(p, alpha)`.
+    /// 95% Monte Carlo intervals of each threshold (order-statistic intervals of the simulated
+    /// maxima), by statistic.
+    public let intervals: [StatisticID: [Double]]
+    /// The nominal per-window thresholds of the papers at the same level (empty when the score has none).
     public let nominal: Thresholds
-    /// The per-window level used for the nominal thresholds.
+    /// The per-window, per-statistic level used for the nominal thresholds.
     public let nominalAlpha: Double
+    /// The common marginal level of each statistic's maximum (the whole budget for one statistic).
+    public let marginalLevel: Double
     /// False-alarm probability over `horizon` that the thresholds aim at.
     public let targetProbability: Double
     public let horizon: Int
     public let replicates: Int
     /// Share of simulated streams that alarm within the horizon at the calibrated thresholds.
     public let simulatedProbability: Double
-    public let reference: ReferenceSummary
+    /// The null the calibration was run for (nil: the score has no summary; recalibrated after every restart).
+    public let reference: ReferenceSummary?
     public let seed: UInt64
+
+    public init(thresholds: Thresholds, intervals: [StatisticID: [Double]], nominal: Thresholds, nominalAlpha: Double,
+                marginalLevel: Double, targetProbability: Double, horizon: Int, replicates: Int,
+                simulatedProbability: Double, reference: ReferenceSummary?, seed: UInt64) {
+        self.thresholds = thresholds
+        self.intervals = intervals
+        self.nominal = nominal
+        self.nominalAlpha = nominalAlpha
+        self.marginalLevel = marginalLevel
+        self.targetProbability = targetProbability
+        self.horizon = horizon
+        self.replicates = replicates
+        self.simulatedProbability = simulatedProbability
+        self.reference = reference
+        self.seed = seed
+    }
+
+    public var globalInterval: [Double]? { intervals[.global] }
+    public var localInterval: [Double]? { intervals[.local] }
+}
+
+/// Draws null observations: Gaussian from a fitted precision, or rows of a sample with replacement.
+public enum NullSampler: Sendable {
+    case gaussian(GaussianSampler, mean: [Double]?)
+    /// Centered rows to resample.
+    case bootstrap(Matrix)
+
+    /// The null of `model` for a fitted `precision` (and `mean`, for a fixed reference) and the
+    /// burn-in `rows` it came from. The bootstrap falls back to the Gaussian null without rows.
+    public static func make(_ model: NullModel, precision: Matrix?, mean: [Double]? = nil,
+                            rows: Matrix?) throws -> NullSampler {
+        if model == .bootstrap, let rows, rows.rows >= 2 {
+            let mean = (0..<rows.columns).map { j in (0..<rows.rows).reduce(0.0) { $0 + rows[$1, j] } / Double(rows.rows) }
+            var centered = rows
+            for i in 0..<rows.rows { for j in 0..<rows.columns { centered[i, j] -= mean[j] } }
+            return .bootstrap(centered)
+        }
+        guard let precision else {
+            throw MonitorError.calibrationFailed("this score has no network to simulate a Gaussian null from; use the bootstrap null")
+        }
+        return .gaussian(try Calibrator.simulationNull(precision), mean: mean)
+    }
+
+    /// One replicate's draws. For the bootstrap, the burn-in rows are split at random, per
+    /// replicate, into a pool for the simulated burn-in (two thirds) and a disjoint pool for the
+    /// monitored observations (one third): the reference re-estimated in the simulation never
+    /// sees the rows it is then scored on, as with real future data. (Drawing both from the
+    /// whole sample scores the reference on rows it was fitted to and makes the statistics look
+    /// far better than on fresh data when p is close to or above n.) The smaller pools make the
+    /// simulated reference slightly worse than the real one: conservative thresholds.
+    struct Replicate {
+        let sampler: NullSampler
+        var burnInPool: [Int] = []
+        var monitorPool: [Int] = []
+
+        init(_ sampler: NullSampler, rng: inout SeededGenerator) {
+            self.sampler = sampler
+            if case let .bootstrap(rows) = sampler {
+                var order = Array(0..<rows.rows)
+                for i in stride(from: order.count - 1, to: 0, by: -1) {
+                    let j = Int(rng.next() % UInt64(i + 1))
+                    order.swapAt(i, j)
+                }
+                let cut = max(1, min(rows.rows - 1, (2 * rows.rows + 2) / 3))
+                burnInPool = Array(order[..<cut])
+                monitorPool = Array(order[cut...])
+            }
+        }
+
+        func sample(burnIn: Bool, using rng: inout SeededGenerator) -> [Double] {
+            switch sampler {
+            case let .gaussian(gaussian, mean):
+                var x = gaussian.sample(using: &rng)
+                if let mean { for j in x.indices { x[j] += mean[j] } }
+                return x
+            case let .bootstrap(rows):
+                let pool = burnIn ? burnInPool : monitorPool
+                return rows.row(pool[Int(rng.next() % UInt64(pool.count))])
+            }
+        }
+    }
+}
+
+/// Everything a pending calibration needs, detached from the monitor that asked for it
+/// (``SequentialMonitor/calibrationRequest``): run it on any thread, then
+/// ``SequentialMonitor/install(_:)`` the result.
+public struct CalibrationRequest<Score: WindowScore>: Sendable {
+    /// A fresh monitor with the same score and lifecycle that never alarms.
+    public let template: SequentialMonitor<Score>
+    /// The calibration's settings, seed included.
+    public let settings: CalibrationSettings
+    /// The fitted network to simulate a Gaussian null from, when the score has one.
+    public let precision: Matrix?
+    /// The fixed reference's mean (the Gaussian null is drawn around it).
+    public let mean: [Double]?
+    /// The burn-in rows the bootstrap null resamples.
+    public let burnInRows: Matrix?
+    /// The score's nominal thresholds at a per-window level.
+    public let nominal: @Sendable (Double) -> Thresholds?
+    /// The fitted null's summary (to decide reuse after a restart).
+    public let reference: ReferenceSummary?
+
+    /// The Monte Carlo horizon and the target false-alarm probability over it.
+    public var horizon: Int { settings.target.horizon(override: settings.arlHorizon) }
+    public var targetProbability: Double { settings.target.probability(horizon: horizon) }
+
+    /// Simulates the whole procedure under the null and returns the calibrated thresholds.
+    ///
+    /// - Parameter isCancelled: polled between replicates; when it returns true the run stops
+    ///   with ``MonitorError/cancelled``.
+    public func run(isCancelled: @Sendable () -> Bool = { false }) throws(MonitorError) -> CalibrationResult {
+        let sampler: NullSampler
+        do {
+            sampler = try NullSampler.make(settings.null, precision: precision, mean: mean, rows: burnInRows)
+        } catch let error as MonitorError {
+            throw error
+        } catch {
+            throw .calibrationFailed("no positive definite null to simulate from: \(error)")
+        }
+        let maxima = try Calibrator.simulateMaxima(template: template, sampler: sampler, horizon: horizon,
+                                                   replicates: settings.replicates, seed: settings.seed,
+                                                   isCancelled: isCancelled)
+        let ids = template.score.statisticIDs
+        let perWindow = targetProbability / Double(max(horizon, 1))
+        return Calibrator.result(maxima: maxima, statistics: ids, q: targetProbability, horizon: horizon,
+                                 nominal: nominal(perWindow) ?? Thresholds(),
+                                 nominalAlpha: perWindow / Double(max(ids.count, 1)),
+                                 reference: reference, seed: settings.seed)
+    }
 }
 
 /// Monte Carlo calibration of the alarm thresholds under the fitted null (ALGORITHMS.md section 6).
 ///
-/// Each replicate simulates the whole procedure under `N(0, Omega-hat^{-1})`: a burn-in of `N`
-/// observations from which the reference is *re-estimated* with the monitor's own estimator
-/// (so the reference's estimation error, which inflates both statistics on fresh data, is part of
-/// the null), then `H` monitored observations with the monitor's refits, recording the maxima of
-/// the statistics over the horizon. The threshold for a false-alarm probability `q` over `H` is
-/// the `1 - q` quantile of the maxima; the combined detector gives both statistics the same
-/// marginal level `a`, chosen so that the joint rate `P(max T >= h_T or max M >= h_M)` equals `q`
-/// (a split of the budget that accounts for the dependence between the two statistics).
-/// With a fixed reference no estimation error exists and the burn-in is skipped.
+/// Each replicate simulates the whole procedure under the null (`N(0, Omega-hat^{-1})`, or the
+/// burn-in rows resampled): a burn-in of `N` observations from which the null is *re-estimated*
+/// with the monitor's own score (so the estimation error, which inflates the statistics on fresh
+/// data, is part of the null), then `H` monitored observations with the monitor's refits,
+/// recording the maxima of the statistics over the horizon. The threshold for a false-alarm
+/// probability `q` over `H` is the `1 - q` quantile of the maxima; with several statistics (the
+/// combined detector) each gets the same marginal level `a`, chosen so that the joint rate
+/// `P(max T >= h_T or max M >= h_M ...)` equals `q` (a split of the budget that accounts for the
+/// dependence between the statistics). With a fixed null the burn-in is skipped.
 ///
-/// Replicates run in parallel across cores; each has its own seeded generator, so results do
-/// not depend on scheduling.
+/// One simulator serves every ``WindowScore``. Replicates run in parallel across cores; each has
+/// its own seeded generator, so results do not depend on scheduling.
 public enum Calibrator {
-    /// Simulated maxima of the statistics over the horizon, one entry per replicate.
-    public struct Maxima: Sendable {
-        public var global: [Double]
-        public var local: [Double]
-    }
+    /// Simulated maxima over the horizon: per statistic, one entry per replicate.
+    public typealias Maxima = [StatisticID: [Double]]
 
     /// A positive definite version of a fitted precision to simulate from.
     ///
@@ -156,179 +301,88 @@ public enum Calibrator {
         return try GaussianSampler(precision: Matrix.diagonal(precision.diagonal))
     }
 
-    /// Draws null observations: Gaussian from a fitted precision, or rows of a sample with replacement.
-    public enum NullSampler: Sendable {
-        case gaussian(GaussianSampler)
-        /// Centered rows to resample.
-        case bootstrap(Matrix)
-
-        /// The null of `model` for a fitted `precision` and the burn-in `rows` it came from.
-        public static func make(_ model: NullModel, precision: Matrix, rows: Matrix?) throws -> NullSampler {
-            switch model {
-            case .gaussian:
-                return .gaussian(try simulationNull(precision))
-            case .bootstrap:
-                guard let rows, rows.rows >= 2 else { return .gaussian(try simulationNull(precision)) }
-                let mean = (0..<rows.columns).map { j in (0..<rows.rows).reduce(0.0) { $0 + rows[$1, j] } / Double(rows.rows) }
-                var centered = rows
-                for i in 0..<rows.rows { for j in 0..<rows.columns { centered[i, j] -= mean[j] } }
-                return .bootstrap(centered)
-            }
-        }
-
-        /// One replicate's draws. For the bootstrap, the burn-in rows are split at random, per
-        /// replicate, into a pool for the simulated burn-in (two thirds) and a disjoint pool for the
-        /// monitored observations (one third): the reference re-estimated in the simulation never
-        /// sees the rows it is then scored on, as with real future data. (Drawing both from the
-        /// whole sample scores the reference on rows it was fitted to and makes the statistics look
-        /// far better than on fresh data when p is close to or above n.) The smaller pools make the
-        /// simulated reference slightly worse than the real one: conservative thresholds.
-        struct Replicate {
-            let sampler: NullSampler
-            var burnInPool: [Int] = []
-            var monitorPool: [Int] = []
-
-            init(_ sampler: NullSampler, rng: inout SeededGenerator) {
-                self.sampler = sampler
-                if case let .bootstrap(rows) = sampler {
-                    var order = Array(0..<rows.rows)
-                    for i in stride(from: order.count - 1, to: 0, by: -1) {
-                        let j = Int(rng.next() % UInt64(i + 1))
-                        order.swapAt(i, j)
-                    }
-                    let cut = max(1, min(rows.rows - 1, (2 * rows.rows + 2) / 3))
-                    burnInPool = Array(order[..<cut])
-                    monitorPool = Array(order[cut...])
-                }
-            }
-
-            func sample(burnIn: Bool, using rng: inout SeededGenerator) -> [Double] {
-                switch sampler {
-                case let .gaussian(gaussian):
-                    return gaussian.sample(using: &rng)
-                case let .bootstrap(rows):
-                    let pool = burnIn ? burnInPool : monitorPool
-                    return rows.row(pool[Int(rng.next() % UInt64(pool.count))])
-                }
-            }
-        }
-    }
-
-    /// Runs the null simulation and returns the maxima of both statistics over the horizon
-    /// (those of a statistic the configured detector does not use are `-infinity`).
-    public static func simulateMaxima(null precision: Matrix, configuration: MonitorConfiguration,
-                                      fixedReference: Bool, horizon: Int, replicates: Int,
-                                      seed: UInt64) throws -> Maxima {
-        try simulateMaxima(sampler: .gaussian(simulationNull(precision)), reference: precision,
-                           configuration: configuration, fixedReference: fixedReference,
-                           horizon: horizon, replicates: replicates, seed: seed)
-    }
-
-    /// Runs the simulation from any null sampler (`reference`: the fixed reference when `fixedReference`).
-    public static func simulateMaxima(sampler: NullSampler, reference precision: Matrix, configuration: MonitorConfiguration,
-                                      fixedReference: Bool, horizon: Int, replicates: Int,
-                                      seed: UInt64) throws -> Maxima {
-        let config = {
-            var c = configuration
-            c.thresholds = .fixed(global: nil, local: nil)
-            return c
-        }()
-        let p = precision.rows
-        let reference = fixedReference ? try ReferenceModel(precision: precision) : nil
-        let results: [Result<(Double, Double), MonitorError>] = parallelMap(replicates) { r in
+    /// Feeds `replicates` null streams to copies of `template` (a monitor that never alarms) and
+    /// records each statistic's maximum over the first `horizon` observations after the burn-in.
+    /// Replicate `r` draws with `SeededGenerator.stream(seed: seed, index: r)`.
+    public static func simulateMaxima<Score: WindowScore>(
+        template: SequentialMonitor<Score>, sampler: NullSampler, horizon: Int, replicates: Int, seed: UInt64,
+        isCancelled: @Sendable () -> Bool = { false }
+    ) throws(MonitorError) -> Maxima {
+        let ids = template.score.statisticIDs
+        let results: [Result<[Double], MonitorError>] = parallelMap(replicates) { r in
+            if isCancelled() { return .failure(.cancelled) }
             var rng = SeededGenerator.stream(seed: seed, index: r)
             do throws(MonitorError) {
-                var monitor: OnlineMonitor
-                if let reference {
-                    monitor = try OnlineMonitor(reference: reference, configuration: config)
-                } else {
-                    monitor = try OnlineMonitor(dimension: p, configuration: config)
-                }
-                var maxG = -Double.infinity
-                var maxL = -Double.infinity
+                var monitor = template
+                var maxima = [Double](repeating: -.infinity, count: ids.count)
                 var monitored = 0
                 let draws = NullSampler.Replicate(sampler, rng: &rng)
                 while monitored < horizon {
                     let step = try monitor.update(draws.sample(burnIn: monitor.phase == .burnIn, using: &rng))
                     if step.phase != .burnIn { monitored += 1 }
-                    if let g = step.global { maxG = max(maxG, g) }
-                    if let l = step.local { maxL = max(maxL, l) }
+                    for (k, id) in ids.enumerated() {
+                        if let value = step.statistics[id] { maxima[k] = max(maxima[k], value) }
+                    }
                 }
-                return .success((maxG, maxL))
+                return .success(maxima)
             } catch {
                 return .failure(error)
             }
         }
-        var maxima = Maxima(global: [], local: [])
-        for r in results {
-            let (g, l) = try r.get()
-            maxima.global.append(g)
-            maxima.local.append(l)
+        var out: Maxima = [:]
+        for id in ids { out[id] = [] }
+        for result in results {
+            let values: [Double]
+            switch result {
+            case let .success(v): values = v
+            case let .failure(error): throw error
+            }
+            for (k, id) in ids.enumerated() { out[id]!.append(values[k]) }
         }
-        return maxima
+        return out
     }
 
-    /// Calibrated thresholds for the monitor `configuration` under the null `N(0, precision^{-1})`.
-    public static func calibrate(null precision: Matrix, burnIn rows: Matrix? = nil, configuration: MonitorConfiguration,
-                                 fixedReference: Bool, settings: CalibrationSettings) throws -> CalibrationResult {
-        let horizon = settings.target.horizon(override: settings.arlHorizon)
-        let q = settings.target.probability(horizon: horizon)
-        let sampler = try NullSampler.make(settings.null, precision: precision, rows: rows)
-        let maxima = try simulateMaxima(sampler: sampler, reference: precision, configuration: configuration,
-                                        fixedReference: fixedReference, horizon: horizon,
-                                        replicates: settings.replicates, seed: settings.seed)
-        return result(maxima: maxima, q: q, horizon: horizon, precision: precision,
-                      configuration: configuration, settings: settings)
-    }
-
-    /// Thresholds from simulated maxima (split for the combined detector), with Monte Carlo intervals.
+    /// Thresholds for `statistics` from simulated maxima, with Monte Carlo intervals.
     ///
-    /// One simulation with the combined detector serves all three detectors: pass the same
-    /// maxima with a configuration whose `detector` is global, local or combined.
-    public static func result(maxima: Maxima, q: Double, horizon: Int, precision: Matrix,
-                       configuration: MonitorConfiguration, settings: CalibrationSettings) -> CalibrationResult {
-        let detector = configuration.detector
-        let n = maxima.global.count
-        let sortedG = maxima.global.sorted()
-        let sortedL = maxima.local.sorted()
+    /// One simulation of the combined detector serves the global, local and combined detectors
+    /// alike: pass the same maxima with `[.global]`, `[.local]` or `[.global, .local]`.
+    public static func result(maxima: Maxima, statistics ids: [StatisticID], q: Double, horizon: Int,
+                              nominal: Thresholds, nominalAlpha: Double, reference: ReferenceSummary?,
+                              seed: UInt64) -> CalibrationResult {
+        let sorted = ids.map { (maxima[$0] ?? []).sorted() }
+        let n = maxima[ids.first ?? .global]?.count ?? 0
+        func thresholds(at level: Double) -> [Double] { sorted.map { upperQuantile($0, level) } }
         var level = q
-        if detector == .combined {
-            // Bisection on the common marginal level a in [q/2, q] so that the joint rate is q.
-            var lo = q / 2
+        if ids.count > 1 {
+            // Bisection on the common marginal level a in [q/k, q] so that the joint rate is q.
+            var lo = q / Double(ids.count)
             var hi = q
             for _ in 0..<50 {
                 let mid = (lo + hi) / 2
-                let hG = upperQuantile(sortedG, mid)
-                let hL = upperQuantile(sortedL, mid)
-                let joint = jointRate(maxima, hG, hL)
-                if joint > q { hi = mid } else { lo = mid }
+                if jointRate(maxima, ids, thresholds(at: mid)) > q { hi = mid } else { lo = mid }
             }
             level = lo
         }
-        let hG = detector.usesGlobal ? upperQuantile(sortedG, level) : nil
-        let hL = detector.usesLocal ? upperQuantile(sortedL, level) : nil
-        let simulated = jointRate(maxima, hG ?? .infinity, hL ?? .infinity)
-        let perWindow = q / Double(max(horizon, 1))
-        let nominalLevel = detector == .combined ? perWindow / 2 : perWindow
-        let p = precision.rows
-        let nominal = Thresholds(
-            global: detector.usesGlobal ? SpecialFunctions.normalUpperQuantile(nominalLevel) : nil,
-            local: detector.usesLocal ? LocalStatistic.gumbelThreshold(dimension: p, alpha: nominalLevel) : nil)
-        let summary = ReferenceSummary(precision: precision)
+        let h = thresholds(at: level)
+        var calibrated = Thresholds()
+        var intervals: [StatisticID: [Double]] = [:]
+        for (k, id) in ids.enumerated() {
+            calibrated[id] = h[k]
+            intervals[id] = quantileInterval(sorted[k], level)
+        }
         return CalibrationResult(
-            thresholds: Thresholds(global: hG, local: hL),
-            globalInterval: detector.usesGlobal ? quantileInterval(sortedG, level) : nil,
-            localInterval: detector.usesLocal ? quantileInterval(sortedL, level) : nil,
-            nominal: nominal, nominalAlpha: nominalLevel,
-            targetProbability: q, horizon: horizon, replicates: n,
-            simulatedProbability: simulated, reference: summary, seed: settings.seed)
+            thresholds: calibrated, intervals: intervals, nominal: nominal, nominalAlpha: nominalAlpha,
+            marginalLevel: level, targetProbability: q, horizon: horizon, replicates: n,
+            simulatedProbability: jointRate(maxima, ids, h), reference: reference, seed: seed)
     }
 
-    /// Share of replicates where either maximum reaches its threshold.
-    static func jointRate(_ m: Maxima, _ hG: Double, _ hL: Double) -> Double {
+    /// Share of replicates where any maximum reaches its threshold.
+    static func jointRate(_ m: Maxima, _ ids: [StatisticID], _ h: [Double]) -> Double {
+        let columns = ids.map { m[$0] ?? [] }
+        let n = columns.first?.count ?? 0
         var count = 0
-        for r in m.global.indices where m.global[r] >= hG || m.local[r] >= hL { count += 1 }
-        return Double(count) / Double(max(m.global.count, 1))
+        for r in 0..<n where columns.indices.contains(where: { columns[$0][r] >= h[$0] }) { count += 1 }
+        return Double(count) / Double(max(n, 1))
     }
 
     /// The empirical `1 - a` quantile of sorted values (linear interpolation between order statistics).
@@ -345,6 +399,7 @@ public enum Calibrator {
     /// A distribution-free 95% interval for the `1 - a` quantile: order statistics at
     /// `n(1 - a) -+ 1.96 sqrt(n a (1 - a))` (normal approximation to the binomial count).
     static func quantileInterval(_ sorted: [Double], _ a: Double) -> [Double] {
+        guard !sorted.isEmpty else { return [] }
         let n = Double(sorted.count)
         let center = n * (1 - a)
         let half = 1.96 * (n * a * (1 - a)).squareRoot()

@@ -139,6 +139,30 @@ public enum GroupAttribution {
     public struct Share: Codable, Sendable, Equatable {
         public let group: String
         public let share: Double
+        public init(group: String, share: Double) {
+            self.group = group
+            self.share = share
+        }
+    }
+
+    /// Groups most involved in an alarm (at most five): node contributions and edge evidence
+    /// `|E_uv|` (half to each endpoint), each normalized to sum to one, then averaged.
+    public static func shares(of alarm: Alarm, groups: [String?]) -> [Share] {
+        let nodeTotal = alarm.topNodes.reduce(0) { $0 + max($1.contribution, 0) }
+        let edgeTotal = alarm.topEdges.reduce(0) { $0 + abs($1.value) }
+        var weights: [(node: Int, weight: Double)] = []
+        for n in alarm.topNodes where nodeTotal > 0 { weights.append((n.node, max(n.contribution, 0) / nodeTotal)) }
+        for e in alarm.topEdges where edgeTotal > 0 {
+            weights.append((e.u, 0.5 * abs(e.value) / edgeTotal))
+            weights.append((e.v, 0.5 * abs(e.value) / edgeTotal))
+        }
+        return Array(shares(nodes: weights, groups: groups).prefix(5))
+    }
+
+    /// Groups most involved in a network change (at most five): summed |change in partial
+    /// correlation| per node.
+    public static func shares(of change: NetworkChange, groups: [String?]) -> [Share] {
+        Array(shares(nodes: change.comparison.mostChangedNodes.map { ($0.node, $0.contribution) }, groups: groups).prefix(5))
     }
 
     /// Shares of the total weight of `items` (node indices with non-negative weights) per group;

@@ -1,8 +1,54 @@
 import GGMEstimation
 
-/// Settings of the online procedure (ALGORITHMS.md section 5).
+/// The lifecycle settings of a ``SequentialMonitor``, whatever it scores: burn-in, window,
+/// refits, thresholds and how much each alarm reports.
+public struct MonitorSettings: Codable, Sendable, Equatable {
+    /// Observations used to estimate the null at the start and after each alarm (N).
+    public var burnIn: Int
+    /// Window length (w).
+    public var window: Int
+    /// Refit the null after this many quiet steps (B); 0 disables refits.
+    public var refitEvery: Int
+    /// How thresholds are set.
+    public var thresholds: ThresholdRule
+    /// How many nodes and edges each alarm reports.
+    public var reportCount: Int
+
+    public init(burnIn: Int = 500, window: Int = 50, refitEvery: Int = 50,
+                thresholds: ThresholdRule = .calibrated(CalibrationSettings()), reportCount: Int = 5) {
+        self.burnIn = burnIn
+        self.window = window
+        self.refitEvery = refitEvery
+        self.thresholds = thresholds
+        self.reportCount = reportCount
+    }
+
+    /// Checks the settings against the stream's dimension (called once, at the boundary).
+    public func validate(dimension p: Int, fixedReference: Bool, minimumDimension: Int = 2) throws(MonitorError) {
+        guard window >= 2 else { throw .invalidConfiguration("window must be at least 2 (got \(window))") }
+        guard p >= minimumDimension else {
+            throw .invalidConfiguration("the stream needs at least \(minimumDimension) node\(minimumDimension == 1 ? "" : "s") (got \(p))")
+        }
+        if !fixedReference {
+            guard burnIn >= 2 else { throw .invalidConfiguration("burn-in must be at least 2 observations (got \(burnIn))") }
+        }
+        guard refitEvery >= 0 else { throw .invalidConfiguration("refit interval must be non-negative (got \(refitEvery))") }
+        guard reportCount >= 0 else { throw .invalidConfiguration("report count must be non-negative (got \(reportCount))") }
+        try thresholds.validate()
+    }
+}
+
+/// Settings of the network monitor (``OnlineMonitor``, ALGORITHMS.md section 5): the lifecycle
+/// settings and the network score's (detector and estimator).
 ///
-/// Defaults and their reasoning:
+/// The defaults are the `ggmwatch monitor` command's, and their reasoning:
+/// * `detector = .combined`: the global statistic sees changes spread over many nodes, the local
+///   one changes confined to a few edges (the global statistic's blind spot); together, under one
+///   false-alarm budget, they lose little on either (see the README's evaluation table).
+/// * `thresholds = .calibrated(CalibrationSettings())`: a Monte Carlo calibration for an average
+///   run length of 5,000 monitored observations. The papers' nominal per-window levels
+///   (``ThresholdRule/nominal(alpha:)``) are not false-alarm rates: with overlapping windows they
+///   alarm far more often than alpha per stream.
 /// * `window = 50`: the normal approximation of the global statistic and the Gumbel
 ///   approximation of the local one are reasonable from about w = 50 (at w = 50 the nominal
 ///   5% global level is 6.3%), and a change is typically seen within one window.
@@ -18,26 +64,21 @@ import GGMEstimation
 ///   the segment is used as it accumulates while the refit cost (one warm-started fit) is
 ///   amortized over 50 observations.
 public struct MonitorConfiguration: Codable, Sendable, Equatable {
-    /// Observations used to estimate the reference at the start and after each alarm (N).
     public var burnIn: Int
-    /// Window length (w).
     public var window: Int
-    /// Refit the reference after this many quiet steps (B); 0 disables refits.
     public var refitEvery: Int
     /// Which statistics raise alarms.
     public var detector: DetectorKind
-    /// How thresholds are set.
     public var thresholds: ThresholdRule
     /// How the reference network is estimated.
     public var estimator: NetworkEstimator
-    /// How many nodes and edges each alarm reports.
     public var reportCount: Int
 
     /// The monitor's default reference estimator: node-wise lasso, theory lambda, standardized.
     public static let defaultEstimator = NetworkEstimator(method: .nodewise)
 
     public init(burnIn: Int = 500, window: Int = 50, refitEvery: Int = 50,
-                detector: DetectorKind = .global, thresholds: ThresholdRule = .nominal(alpha: 0.05),
+                detector: DetectorKind = .combined, thresholds: ThresholdRule = .calibrated(CalibrationSettings()),
                 estimator: NetworkEstimator = MonitorConfiguration.defaultEstimator, reportCount: Int = 5) {
         self.burnIn = burnIn
         self.window = window
@@ -48,26 +89,31 @@ public struct MonitorConfiguration: Codable, Sendable, Equatable {
         self.reportCount = reportCount
     }
 
+    /// The lifecycle part.
+    public var settings: MonitorSettings {
+        MonitorSettings(burnIn: burnIn, window: window, refitEvery: refitEvery, thresholds: thresholds,
+                        reportCount: reportCount)
+    }
+
     /// Checks the settings against the stream's dimension (called once, at the boundary).
     public func validate(dimension p: Int, fixedReference: Bool) throws(MonitorError) {
-        guard window >= 2 else { throw .invalidConfiguration("window must be at least 2 (got \(window))") }
-        guard p >= 2 else { throw .invalidConfiguration("the stream needs at least 2 nodes (got \(p))") }
-        if !fixedReference {
-            guard burnIn >= 2 else { throw .invalidConfiguration("burn-in must be at least 2 observations (got \(burnIn))") }
-        }
-        guard refitEvery >= 0 else { throw .invalidConfiguration("refit interval must be non-negative (got \(refitEvery))") }
-        if case let .nominal(alpha) = thresholds, !(alpha > 0 && alpha < 1) {
-            throw .invalidConfiguration("alpha must be in (0, 1) (got \(alpha))")
-        }
+        try settings.validate(dimension: p, fixedReference: fixedReference)
     }
 }
 
-/// Errors of the online monitor.
+/// Errors of a monitor.
 public enum MonitorError: Error, CustomStringConvertible, Equatable {
     case invalidConfiguration(String)
     case dimensionMismatch(index: Int, expected: Int, found: Int)
     case nonFiniteValue(index: Int, node: Int)
     case referenceFitFailed(segmentStart: Int, index: Int, reason: String)
+    /// A statistic came out NaN or infinite: no number is reported silently.
+    case nonFiniteStatistic(index: Int, statistic: StatisticID, value: Double)
+    case calibrationFailed(String)
+    /// A calibration was stopped by its caller.
+    case cancelled
+    /// ``SequentialMonitor/install(_:)`` without a pending request, or for another one.
+    case noCalibrationPending
 
     public var description: String {
         switch self {
@@ -78,6 +124,11 @@ public enum MonitorError: Error, CustomStringConvertible, Equatable {
             return "observation \(index) has a non-finite value at node \(node + 1)"
         case let .referenceFitFailed(start, index, reason):
             return "could not estimate the reference network from observations \(start)...\(index): \(reason)"
+        case let .nonFiniteStatistic(index, statistic, value):
+            return "observation \(index): the \(statistic) statistic is \(value) (the data are degenerate at this scale, or the reference is singular); no alarm decision is possible"
+        case let .calibrationFailed(reason): return "the Monte Carlo calibration failed: \(reason)"
+        case .cancelled: return "the calibration was cancelled"
+        case .noCalibrationPending: return "the monitor is not waiting for thresholds"
         }
     }
 }

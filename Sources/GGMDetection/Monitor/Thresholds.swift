@@ -1,42 +1,36 @@
-import GGMCore
-
-/// Alarm thresholds in force for the statistics of a window (nil: that statistic is not used).
-public struct Thresholds: Codable, Sendable, Equatable {
-    public var global: Double?
-    public var local: Double?
-
-    public init(global: Double?, local: Double?) {
-        self.global = global
-        self.local = local
-    }
-}
-
-/// How the monitor sets its alarm thresholds.
+/// How a monitor sets its alarm thresholds.
 public enum ThresholdRule: Codable, Sendable, Equatable {
     /// The papers' per-window rule at level `alpha`: `z_{1-alpha}` for the global statistic and the
     /// Gumbel `tau(p, alpha)` for the local one; the combined detector splits alpha equally
     /// (Bonferroni), each statistic at `alpha / 2`. A per-window level, not a false-alarm rate:
     /// with overlapping windows the monitor alarms far more often than `alpha` per stream.
+    /// Only for scores with nominal thresholds (``WindowScore/nominalThresholds(alpha:)``).
     case nominal(alpha: Double)
-    /// Explicit thresholds (nil: that statistic never alarms).
-    case fixed(global: Double?, local: Double?)
+    /// Explicit thresholds by statistic (a statistic without one never alarms).
+    case fixed(Thresholds)
     /// Thresholds calibrated by Monte Carlo under the fitted null for a false-alarm target
     /// (see ``Calibrator``); rerun when a restart brings a reference that differs enough.
     case calibrated(CalibrationSettings)
 
-    /// The thresholds for a `p`-node reference and the given detector (nil for `.calibrated`,
-    /// which the monitor resolves by simulation).
-    public func thresholds(dimension p: Int, detector: DetectorKind) -> Thresholds? {
+    /// Never alarm (every statistic is computed and reported): what the calibration simulates.
+    public static var none: ThresholdRule { .fixed(Thresholds()) }
+
+    /// The network monitor's explicit thresholds.
+    public static func fixed(global: Double?, local: Double?) -> ThresholdRule {
+        .fixed(Thresholds(global: global, local: local))
+    }
+
+    /// Checks the rule's values (called once, at the boundary).
+    public func validate() throws(MonitorError) {
         switch self {
         case let .nominal(alpha):
-            let level = detector == .combined ? alpha / 2 : alpha
-            return Thresholds(
-                global: detector.usesGlobal ? SpecialFunctions.normalUpperQuantile(level) : nil,
-                local: detector.usesLocal ? LocalStatistic.gumbelThreshold(dimension: p, alpha: level) : nil)
-        case let .fixed(global, local):
-            return Thresholds(global: detector.usesGlobal ? global : nil, local: detector.usesLocal ? local : nil)
-        case .calibrated:
-            return nil
+            guard alpha > 0 && alpha < 1 else { throw .invalidConfiguration("alpha must be in (0, 1) (got \(alpha))") }
+        case let .fixed(thresholds):
+            if let (id, value) = thresholds.firstNonFinite {
+                throw .invalidConfiguration("the \(id) threshold must be a finite number (got \(value))")
+            }
+        case let .calibrated(settings):
+            try settings.validate()
         }
     }
 }

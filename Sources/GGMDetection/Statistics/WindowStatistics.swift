@@ -12,6 +12,15 @@ public enum DetectorKind: String, Codable, Sendable, CaseIterable {
 
     public var usesGlobal: Bool { self != .local }
     public var usesLocal: Bool { self != .global }
+
+    /// The statistics this detector alarms on, global first.
+    public var statistics: [StatisticID] {
+        switch self {
+        case .global: [.global]
+        case .local: [.local]
+        case .combined: [.global, .local]
+        }
+    }
 }
 
 /// The largest standardized entries `E_uv` of the local statistic, for reporting.

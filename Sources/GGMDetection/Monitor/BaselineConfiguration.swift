@@ -1,4 +1,4 @@
-/// Settings of a baseline detector (``PerNodeVarianceMonitor``, ``DenseCovarianceMonitor``):
+/// Settings of a baseline monitor (``PerNodeVarianceMonitor``, ``DenseCovarianceMonitor``):
 /// the same lifecycle parameters as ``MonitorConfiguration`` and one threshold.
 public struct BaselineConfiguration: Codable, Sendable, Equatable {
     /// Observations used to estimate the null at the start and after each alarm (N).
@@ -24,11 +24,9 @@ public struct BaselineConfiguration: Codable, Sendable, Equatable {
                   refitEvery: configuration.refitEvery, threshold: threshold)
     }
 
-    func validate(dimension p: Int) throws(MonitorError) {
-        guard p >= 1 else { throw .invalidConfiguration("the stream needs at least 1 node (got \(p))") }
-        guard window >= 2 else { throw .invalidConfiguration("window must be at least 2 (got \(window))") }
-        guard burnIn >= 2 else { throw .invalidConfiguration("burn-in must be at least 2 observations (got \(burnIn))") }
-        guard refitEvery >= 0 else { throw .invalidConfiguration("refit interval must be non-negative (got \(refitEvery))") }
-        if let threshold, threshold.isNaN { throw .invalidConfiguration("threshold is NaN") }
+    /// The generic monitor's settings, the threshold applying to `statistic`.
+    public func settings(for statistic: StatisticID) -> MonitorSettings {
+        MonitorSettings(burnIn: burnIn, window: window, refitEvery: refitEvery,
+                        thresholds: .fixed(Thresholds(threshold.map { [statistic: $0] } ?? [:])))
     }
 }

@@ -4,7 +4,7 @@
 /// `estimatedChange`, when the detector localizes the change, is its estimate of the index of
 /// the first post-change observation (the same convention as the true change points), so it
 /// lies in `0...index`.
-public struct Alarm: Codable, Sendable, Hashable {
+public struct AlarmRecord: Codable, Sendable, Hashable {
     public var index: Int
     public var estimatedChange: Int?
 

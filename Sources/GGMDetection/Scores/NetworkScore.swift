@@ -1,0 +1,178 @@
+import GGMCore
+import GGMEstimation
+
+/// The scores of Keshavarz, Michailidis & Atchade (JMLR 2020) and Keshavarz & Michailidis: the
+/// global statistic (node-wise conditional log-likelihood, ALGORITHMS.md section 3), the local
+/// max-norm statistic (section 4), or both (the combined detector), of a sliding window against a
+/// sparse reference network `(mu, Omega)`.
+///
+/// The reference is estimated by ``estimator`` from the segment's running moments
+/// (``RunningMoments``: the sums of `x` and `x x^T`, so a refit costs O(p^2) to form the
+/// covariance however long the segment is), warm-started from the last fit of the segment.
+/// Observations reach the moments in batches of ``pendingBatchRows`` (one blocked rank-k update).
+/// The window's sums live in ``WindowStatistics``.
+///
+/// - Complexity: per observation O(nnz + p) for the global statistic, O(p^2) for the local one,
+///   plus O(p^2) amortized for the moments; a refit is one warm-started fit.
+public struct NetworkScore: WindowScore {
+    public let window: Int
+    public let detector: DetectorKind
+    public let estimator: NetworkEstimator
+    public let dimension: Int
+
+    private var moments: RunningMoments
+    /// Observations waiting to be added to `moments` (row-major), flushed in batches.
+    private var pending: [Double] = []
+    private var engine: WindowStatistics?
+    /// The last fitted network (nil with a fixed reference or before the first fit).
+    public private(set) var network: NetworkFit?
+
+    /// Observations buffered before they are added to the sufficient statistics in one batch.
+    public static let pendingBatchRows = 256
+
+    /// A score that estimates its reference from the segments the monitor gives it.
+    public init(dimension p: Int, window: Int, detector: DetectorKind,
+                estimator: NetworkEstimator = MonitorConfiguration.defaultEstimator) {
+        self.dimension = p
+        self.window = window
+        self.detector = detector
+        self.estimator = estimator
+        moments = RunningMoments(dimension: p)
+    }
+
+    /// A score against a fixed, given reference (the monitor never refits it).
+    public init(reference: ReferenceModel, window: Int, detector: DetectorKind,
+                estimator: NetworkEstimator = MonitorConfiguration.defaultEstimator) {
+        self.init(dimension: reference.dimension, window: window, detector: detector, estimator: estimator)
+        engine = WindowStatistics(reference: reference, window: window, detector: detector)
+    }
+
+    public func unfitted() -> NetworkScore {
+        NetworkScore(dimension: dimension, window: window, detector: detector, estimator: estimator)
+    }
+
+    public var nullMean: [Double]? { engine?.reference.mean }
+
+    /// The reference in force (nil before the first fit).
+    public var reference: ReferenceModel? { engine?.reference }
+
+    public var statisticIDs: [StatisticID] { detector.statistics }
+
+    public var count: Int { engine?.count ?? 0 }
+    public var segmentCount: Int { moments.count + pending.count / max(dimension, 1) }
+    public var referenceSampleSize: Int { engine?.reference.sampleSize ?? 0 }
+    public var precision: Matrix? { engine?.reference.precision }
+
+    public mutating func accumulate(_ x: [Double]) {
+        pending.append(contentsOf: x)
+        if pending.count / dimension >= Self.pendingBatchRows { flushPending() }
+    }
+
+    private mutating func flushPending() {
+        guard !pending.isEmpty else { return }
+        let p = dimension
+        moments.add(rows: Matrix(rows: pending.count / p, columns: p, elements: pending))
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    public mutating func fit(lastIndex: Int, newSegment: Bool) throws(ScoreFitError) {
+        flushPending()
+        let n = moments.count
+        let covariance = moments.covariance()
+        let fit: NetworkFit
+        do {
+            // Warm start from the last fit of this segment; a new segment starts cold.
+            let warm = newSegment ? nil : network
+            do {
+                fit = try estimator.fit(covariance: covariance, sampleSize: n, warmStart: warm)
+            } catch where warm != nil {
+                fit = try estimator.fit(covariance: covariance, sampleSize: n, warmStart: nil)
+            }
+        } catch {
+            if case let .nonPositiveVariance(node, value) = error {
+                throw ScoreFitError("has variance \(value) over these observations: a constant series cannot be modelled", node: node)
+            }
+            throw ScoreFitError(String(describing: error))
+        }
+        let reference: ReferenceModel
+        do {
+            reference = try ReferenceModel(precision: fit.precision, mean: moments.mean, sampleSize: n)
+        } catch {
+            throw ScoreFitError(error.description)
+        }
+        network = fit
+        if newSegment || engine == nil {
+            engine = WindowStatistics(reference: reference, window: window, detector: detector)
+        } else {
+            engine!.setReference(reference)
+        }
+    }
+
+    public mutating func push(_ x: [Double], evicted: inout [Double]) -> Bool {
+        engine!.push(x, evicted: &evicted)
+    }
+
+    public func statistics() -> StatisticMap {
+        guard let engine else { return StatisticMap() }
+        return StatisticMap(global: detector.usesGlobal ? engine.globalStatistic() : nil,
+                            local: detector.usesLocal ? engine.localStatistic() : nil)
+    }
+
+    public mutating func reset(keepingNull: Bool) {
+        engine?.reset()
+        guard !keepingNull else { return }
+        moments = RunningMoments(dimension: dimension)
+        pending.removeAll()
+    }
+
+    public func evidence(top k: Int, names: [String]) -> ScoreEvidence {
+        guard let engine else { return ScoreEvidence() }
+        var evidence = ScoreEvidence()
+        if detector.usesGlobal {
+            let contributions = engine.nodeContributions()
+            evidence.topNodes = contributions.indices
+                .sorted { contributions[$0] > contributions[$1] }
+                .prefix(k)
+                .map { NodeContribution(node: $0, name: names[$0], contribution: contributions[$0]) }
+        }
+        evidence.topEdges = engine.topEdges(k, includeDiagonal: false).map {
+            EdgeContribution(u: $0.u, v: $0.v, names: [names[$0.u], names[$0.v]], value: $0.value)
+        }
+        if detector.usesLocal {
+            let e = engine.localArgmax()
+            evidence.strongestEntry = EdgeContribution(u: e.u, v: e.v, names: [names[e.u], names[e.v]], value: e.value)
+        }
+        return evidence
+    }
+
+    /// ``ChangeTimeEstimator`` against the reference, with the local statistic's strongest entries.
+    public func estimateChange(recent: Matrix, firstIndex: Int, top k: Int) -> Int? {
+        guard let engine else { return nil }
+        let entries = detector.usesLocal ? engine.topEdges(k).map { (u: $0.u, v: $0.v) } : []
+        return ChangeTimeEstimator.estimate(recent: recent, firstIndex: firstIndex, reference: engine.reference,
+                                            entries: entries)?.index
+    }
+
+    public func provisionalPrecision() -> Matrix? {
+        var moments = self.moments
+        let p = dimension
+        if !pending.isEmpty { moments.add(rows: Matrix(rows: pending.count / p, columns: p, elements: pending)) }
+        guard moments.count >= 2,
+              let fit = try? estimator.fit(covariance: moments.covariance(), sampleSize: moments.count),
+              (0..<p).allSatisfy({ fit.precision[$0, $0] > 0 && fit.precision[$0, $0].isFinite }) else { return nil }
+        return fit.precision
+    }
+
+    /// `z_{1-alpha}` for the global statistic and the Gumbel `tau(p, alpha)` for the local one;
+    /// the combined detector splits alpha equally (Bonferroni).
+    public func nominalThresholds(alpha: Double) -> Thresholds? {
+        let level = detector == .combined ? alpha / 2 : alpha
+        return Thresholds(
+            global: detector.usesGlobal ? SpecialFunctions.normalUpperQuantile(level) : nil,
+            local: detector.usesLocal ? LocalStatistic.gumbelThreshold(dimension: dimension, alpha: level) : nil)
+    }
+
+    public func calibrationSummary() -> ReferenceSummary? {
+        engine.map { ReferenceSummary($0.reference) }
+    }
+}
