@@ -46,6 +46,27 @@ struct CLIMonitorTests {
         #expect(saved?["observationCount"] as? Int == 498)
     }
 
+    /// Resuming with detection or threshold options other than the saved ones is an error that
+    /// names them; resuming with the same options (or none of them) works.
+    @Test func resumingWithOtherSettingsIsAnError() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (csv, lines) = try Self.simulatedStream(in: dir)
+        let first = dir.appendingPathComponent("first.csv")
+        try (lines[0...150].joined(separator: "\n") + "\n").write(to: first, atomically: true, encoding: .utf8)
+        let state = dir.appendingPathComponent("state.json")
+        let part = try CLI.run(["monitor", first.path, "--state", state.path] + Self.fast)
+        #expect(part.status == 0, "\(part.stderr)")
+        var other = Self.fast
+        other[3] = "40"   // --window 40
+        let mismatch = try CLI.run(["monitor", csv.path, "--state", state.path, "--detector", "global"] + other)
+        #expect(mismatch.status != 0)
+        #expect(mismatch.stderr.contains("--window saved 30, given 40"), "\(mismatch.stderr)")
+        #expect(mismatch.stderr.contains("--detector saved combined, given global"), "\(mismatch.stderr)")
+        let same = try CLI.run(["monitor", csv.path, "--state", state.path] + Self.fast)
+        #expect(same.status == 0, "\(same.stderr)")
+    }
+
     /// Two parts with a saved state in between give exactly the alarms and trace of one run,
     /// cutting inside the burn-in (row 120), inside the first window (row 215), while monitoring
     /// (row 280) and in the burn-in after the alarm (row 420).
