@@ -99,6 +99,16 @@ import GGMSimulation
         }
     }
 
+    @Test func aNominalThresholdThatOverflowsIsAnError() {
+        #expect {
+            var monitor = try OnlineMonitor(dimension: 4, configuration: MonitorConfiguration(burnIn: 20, window: 5, thresholds: .nominal(alpha: 1e-300)))
+            var rng = SeededGenerator(seed: 1)
+            for _ in 0..<30 { _ = try monitor.update(rng.standardNormals(4)) }
+        } throws: { error in
+            String(describing: error).contains("choose a larger alpha")
+        }
+    }
+
     @Test func stateFilesOfAnotherFormatAreRejectedWithAMessage() throws {
         let monitor = try OnlineMonitor(dimension: 4, configuration: MonitorConfiguration(thresholds: .fixed(global: 3, local: 5)))
         var object = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(monitor)) as? [String: Any])

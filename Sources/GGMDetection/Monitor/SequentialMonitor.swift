@@ -123,33 +123,29 @@ public struct SequentialMonitor<Score: WindowScore>: Sendable {
     /// A monitor that fits its score's null from a burn-in. `score` is a fresh score (nothing fitted).
     public init(score: Score, settings: MonitorSettings, names: [String]? = nil,
                 minimumDimension: Int = 2) throws(MonitorError) {
-        try Self.validate(score: score, settings: settings, fixedReference: false, minimumDimension: minimumDimension)
-        self.settings = settings
-        self.score = score
-        self.names = names ?? (1...max(score.dimension, 1)).map { "x\($0)" }
-        guard self.names.count == score.dimension else {
-            throw .invalidConfiguration("\(self.names.count) node names for a \(score.dimension)-dimensional score")
-        }
-        fixedReference = false
-        phase = .burnIn
-        history = RowRing(capacity: 3 * settings.window, dimension: score.dimension)
+        try self.init(score, settings: settings, names: names, fixed: false, minimumDimension: minimumDimension)
     }
 
     /// A monitor scoring against the fixed null `score` already holds (no burn-in, no refit).
     /// With a calibrated rule the monitor starts in ``MonitorPhase/awaitingThresholds``.
     public init(fixed score: Score, settings: MonitorSettings, names: [String]? = nil,
                 minimumDimension: Int = 2) throws(MonitorError) {
-        try Self.validate(score: score, settings: settings, fixedReference: true, minimumDimension: minimumDimension)
+        try self.init(score, settings: settings, names: names, fixed: true, minimumDimension: minimumDimension)
+        try setThresholds()
+    }
+
+    private init(_ score: Score, settings: MonitorSettings, names: [String]?, fixed: Bool,
+                 minimumDimension: Int) throws(MonitorError) {
+        try Self.validate(score: score, settings: settings, fixedReference: fixed, minimumDimension: minimumDimension)
         self.settings = settings
         self.score = score
         self.names = names ?? (1...max(score.dimension, 1)).map { "x\($0)" }
         guard self.names.count == score.dimension else {
             throw .invalidConfiguration("\(self.names.count) node names for a \(score.dimension)-dimensional score")
         }
-        fixedReference = true
-        phase = .filling
+        fixedReference = fixed
+        phase = fixed ? .filling : .burnIn
         history = RowRing(capacity: 3 * settings.window, dimension: score.dimension)
-        try setThresholds()
     }
 
     private static func validate(score: Score, settings: MonitorSettings, fixedReference: Bool,
@@ -279,6 +275,9 @@ public struct SequentialMonitor<Score: WindowScore>: Sendable {
         switch settings.thresholds {
         case let .nominal(alpha):
             thresholds = score.nominalThresholds(alpha: alpha)
+            if let (id, value) = thresholds?.firstNonFinite {
+                throw .invalidConfiguration("the nominal \(id) threshold at alpha = \(alpha) is \(value); choose a larger alpha")
+            }
         case let .fixed(fixed):
             thresholds = fixed
         case let .calibrated(calibrationSettings):
@@ -330,6 +329,9 @@ public struct SequentialMonitor<Score: WindowScore>: Sendable {
     /// Installs calibrated thresholds and scores the observations held meanwhile, returning their steps.
     public mutating func install(_ result: CalibrationResult) throws(MonitorError) -> [MonitorStep] {
         guard phase == .awaitingThresholds else { throw .noCalibrationPending }
+        if let (id, value) = result.thresholds.firstNonFinite {
+            throw .calibrationFailed("the calibrated \(id) threshold is \(value) (the simulated statistics are degenerate)")
+        }
         calibration = result
         calibrationCount += 1
         thresholds = result.thresholds
