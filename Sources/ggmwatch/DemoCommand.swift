@@ -62,7 +62,6 @@ struct DemoCommand: ParsableCommand {
         var settings = SP500Demo.Settings(arl: arl, replicates: replicates, seed: seed, null: null, ewma: ewma, robust: !noRobust)
         settings.burnIn = burnIn
         settings.window = window
-        settings.refitEvery = 3 * window
         let record = try SP500Demo.run(settings, command: "ggmwatch " + CommandLine.arguments.dropFirst().joined(separator: " "),
                                        eventsPath: events)
         let monitored = Date().timeIntervalSince(start)
@@ -99,7 +98,8 @@ enum SP500Demo {
         var robust = true
         var burnIn = 250
         var window = 22
-        var refitEvery = 66
+        /// Refits every quarter: three windows.
+        var refitEvery: Int { 3 * window }
         /// Simulation horizon of the calibration (days after the burn-in).
         var horizon = 250
     }
