@@ -67,7 +67,7 @@ struct CalibrateCommand: ParsableCommand {
         var description: String
         if let reference {
             let network = try NetworkFile.load(path: reference)
-            monitor = try OnlineMonitor(reference: ReferenceModel(precision: network.precisionMatrix),
+            monitor = try OnlineMonitor(reference: network.referenceModel(path: reference),
                                         configuration: configuration, names: network.names)
             description = "fixed reference \(reference) (p = \(network.names.count))"
         } else {

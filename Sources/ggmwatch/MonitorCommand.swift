@@ -15,8 +15,8 @@ struct MonitorCommand: ParsableCommand {
 
         The reference network is estimated from a burn-in, refitted every --refit-every quiet steps \
         from all data since the last change except the current window, and re-estimated from a fresh \
-        burn-in after each alarm. With --reference net.json (the `fit` output) that network, with mean \
-        zero, is the fixed reference: no burn-in, no refit; an alarm only empties the window.
+        burn-in after each alarm. With --reference net.json (the `fit` output) that network, with the \
+        file's mean (the data's column means), is the fixed reference: no burn-in, no refit; an alarm only empties the window.
 
         Thresholds are calibrated by Monte Carlo for a target average run length unless --alpha or \
         --threshold is given. With --state FILE the monitor resumes from FILE when it exists and saves \
@@ -56,8 +56,7 @@ struct MonitorCommand: ParsableCommand {
                     guard network.names == names else {
                         throw RunError("the reference network's node names do not match the data's columns (\(network.names.count) vs \(names.count) nodes)")
                     }
-                    // The fixed reference is the network with mean zero (the scoring convention of the papers).
-                    return try OnlineMonitor(reference: ReferenceModel(precision: network.precisionMatrix),
+                    return try OnlineMonitor(reference: network.referenceModel(path: reference),
                                              configuration: configuration, names: names)
                 }
                 return try OnlineMonitor(dimension: names.count, configuration: configuration, names: names)
