@@ -17,7 +17,8 @@ import GGMCore
 /// variance estimates are too noisy). With `entries`, the local statistic's strongest entries are
 /// scanned as well (see ``estimate(recent:firstIndex:reference:entries:minimumSegment:)``).
 ///
-/// - Complexity: O(L (nnz + p)) for L recent observations, via prefix sums.
+/// - Complexity: O(L (nnz + p + E)) for L recent observations and E `entries`, in one pass from
+///   the alarm backwards: the sums over `r = k..t` are suffix sums, each split adding one row.
 public enum ChangeTimeEstimator {
     public struct Estimate: Codable, Sendable, Equatable {
         /// Index of the first observation after the change (0-based data row).
