@@ -96,7 +96,7 @@ struct FitCommand: ParsableCommand {
     }
 }
 
-/// Standard error as a `TextOutputStream`.
+/// Standard error as a `TextOutputStream`, so messages never mix with data written to standard output.
 struct StandardErrorStream: TextOutputStream {
     mutating func write(_ string: String) {
         FileHandle.standardError.write(Data(string.utf8))
