@@ -97,7 +97,7 @@ public struct WindowStatistics: Sendable {
             for v in u..<p {
                 let o = omega[u, v]
                 localOffset[k] = w * o
-                localScale[k] = 1 / (sqrtW * (omega[u, u] * omega[v, v] + o * o).squareRoot())
+                localScale[k] = 1 / (sqrtW * LocalStatistic.entryStandardDeviation(omega, u, v))
                 k += 1
             }
         }
