@@ -70,3 +70,15 @@ public struct GroupMap: Equatable, Sendable, Codable {
         return map
     }
 }
+
+extension GroupMap {
+    /// The node groups a command line asks for: those of the `node,group` CSV at `path` when
+    /// given (``load(csv:hasHeader:)``), else the GICS sectors when the data is the embedded
+    /// S&P 500 (``SP500/groups()``), else `nil` (no groups known).
+    ///
+    /// Map them onto a data set's columns with ``groups(for:)``.
+    public static func load(path: String?, sp500: Bool) throws(DataError) -> GroupMap? {
+        if let path { return try load(csv: path) }
+        return sp500 ? try SP500.groups() : nil
+    }
+}

@@ -1,3 +1,5 @@
+import GGMCore
+
 /// One detector's performance over replicate streams of one scenario.
 ///
 /// Built from the ``StreamEvaluation`` of each replicate (all matched with the same `d_max`).

@@ -1,4 +1,5 @@
 import Foundation
+import GGMCore
 
 /// One row of a results table: a detector's score on a scenario.
 public struct ScoreRow: Codable, Sendable, Equatable {
@@ -59,11 +60,7 @@ public struct ScoreTable: Codable, Sendable, Equatable {
 
     /// The rows as pretty-printed JSON with sorted keys (missing values are `null`), newline-terminated.
     public func jsonData() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        var data = try encoder.encode(self)
-        data.append(0x0A)
-        return data
+        try PrettyJSON.data(self)
     }
 
     static let missing = "—"

@@ -150,25 +150,20 @@ public enum HTMLReport {
             lo = min(lo, i)
             hi = max(hi, i)
         }
+        /// A series' first and last index, or every index when it is not sorted.
+        func includeSeries(_ points: [SeriesPoint]) {
+            guard let first = points.first, let last = points.last else { return }
+            include(first.index)
+            include(last.index)
+            if !Downsampling.isSorted(points) { points.forEach { include($0.index) } }
+        }
         if let labels = doc.timeLabels, !labels.isEmpty {
             include(0)
             include(labels.count - 1)
         }
-        for s in doc.statistics {
-            if let first = s.points.first, let last = s.points.last {
-                include(first.index)
-                include(last.index)
-                if !Downsampling.isSorted(s.points) { s.points.forEach { include($0.index) } }
-            }
-        }
+        for s in doc.statistics { includeSeries(s.points) }
         for panel in doc.dataPanels {
-            for s in panel.series {
-                if let first = s.points.first, let last = s.points.last {
-                    include(first.index)
-                    include(last.index)
-                    if !Downsampling.isSorted(s.points) { s.points.forEach { include($0.index) } }
-                }
-            }
+            for s in panel.series { includeSeries(s.points) }
         }
         for a in doc.alarms {
             include(a.index)

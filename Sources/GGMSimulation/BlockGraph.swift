@@ -34,7 +34,6 @@ public struct BlockGraph: PrecisionGenerator, Codable, Equatable {
                 for j in (i + 1)..<block.upperBound where rng.nextUniformOpen() < probability { edges.append(GraphEdge(i, j)) }
             }
         }
-        let a = signedWeights(p: p, edges: edges, weights: weights, using: &rng)
-        return verified(PositiveDefiniteness.shiftedToPositiveDefinite(offDiagonal: a, margin: margin))
+        return verified(shiftedPrecision(p: p, edges: edges, weights: weights, margin: margin, using: &rng))
     }
 }

@@ -32,7 +32,6 @@ public struct HubGraph: PrecisionGenerator, Codable, Equatable {
         precondition(p >= 1, "a network needs at least one node")
         var edges: [GraphEdge] = []
         for g in groups(p: p) { for member in g.dropFirst() { edges.append(GraphEdge(g.lowerBound, member)) } }
-        let a = signedWeights(p: p, edges: edges, weights: weights, using: &rng)
-        return verified(PositiveDefiniteness.shiftedToPositiveDefinite(offDiagonal: a, margin: margin))
+        return verified(shiftedPrecision(p: p, edges: edges, weights: weights, margin: margin, using: &rng))
     }
 }

@@ -75,8 +75,9 @@ public enum PositiveDefiniteness {
     /// (the correlation of `x_i` and `x_j` given all other nodes).
     ///
     /// Note the sign: the residual correlation `Corr(e_i, e_j)` of ALGORITHMS.md section 1 is `-r_ij`.
+    /// The same as ``Matrix/partialCorrelation(_:_:)`` (so `1` for `i == j`).
     public static func partialCorrelation(_ precision: Matrix, _ i: Int, _ j: Int) -> Double {
-        -precision[i, j] / (precision[i, i] * precision[j, j]).squareRoot()
+        precision.partialCorrelation(i, j)
     }
 
     static func shift(_ a: Matrix, by c: Double) -> Matrix {

@@ -30,6 +30,14 @@ func signedWeights(p: Int, edges: [GraphEdge], weights: ClosedRange<Double>, usi
     return a
 }
 
+/// The precision of the edge-list generators: entries `+-U(weights)` on `edges` (``signedWeights(p:edges:weights:using:)``)
+/// and the diagonal `|lambda_min(A)| + margin` (``PositiveDefiniteness/shiftedToPositiveDefinite(offDiagonal:margin:)``).
+func shiftedPrecision(p: Int, edges: [GraphEdge], weights: ClosedRange<Double>, margin: Double,
+                      using rng: inout some RandomNumberGenerator) -> Matrix {
+    let a = signedWeights(p: p, edges: edges, weights: weights, using: &rng)
+    return PositiveDefiniteness.shiftedToPositiveDefinite(offDiagonal: a, margin: margin)
+}
+
 /// `0..<p` cut into `count` contiguous groups whose sizes differ by at most one (larger groups first).
 func contiguousGroups(p: Int, count: Int) -> [Range<Int>] {
     precondition(count >= 1 && count <= Swift.max(p, 1))

@@ -36,8 +36,7 @@ public struct RandomGraph: PrecisionGenerator, Codable, Equatable {
         for i in 0..<p {
             for j in (i + 1)..<p where rng.nextUniformOpen() < probability { edges.append(GraphEdge(i, j)) }
         }
-        let a = signedWeights(p: p, edges: edges, weights: weights, using: &rng)
-        var omega = PositiveDefiniteness.shiftedToPositiveDefinite(offDiagonal: a, margin: margin)
+        var omega = shiftedPrecision(p: p, edges: edges, weights: weights, margin: margin, using: &rng)
         if let nodeScales {
             let d = (0..<p).map { _ in rng.simulationUniform(nodeScales) }
             omega = PositiveDefiniteness.rescaled(omega, by: d)

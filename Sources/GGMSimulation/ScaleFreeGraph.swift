@@ -43,7 +43,6 @@ public struct ScaleFreeGraph: PrecisionGenerator, Codable, Equatable {
                 }
             }
         }
-        let a = signedWeights(p: p, edges: edges, weights: weights, using: &rng)
-        return verified(PositiveDefiniteness.shiftedToPositiveDefinite(offDiagonal: a, margin: margin))
+        return verified(shiftedPrecision(p: p, edges: edges, weights: weights, margin: margin, using: &rng))
     }
 }

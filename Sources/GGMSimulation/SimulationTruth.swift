@@ -79,11 +79,7 @@ public struct SimulationTruth: Codable, Sendable, Equatable {
 
     /// The truth as pretty-printed JSON with sorted keys.
     public func jsonData() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        var data = try encoder.encode(self)
-        data.append(0x0A)
-        return data
+        try PrettyJSON.data(self)
     }
 
     /// Writes ``jsonData()`` to `path`, or to standard output when `path` is `nil` or `"-"`.

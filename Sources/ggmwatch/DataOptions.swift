@@ -125,15 +125,7 @@ struct DataOptions: ParsableArguments {
     /// The group of each node: the S&P 500 sectors with `--sp500`, or those of a `node,group` CSV.
     /// Nodes missing from the file have no group; nil when no groups are known.
     func nodeGroups(names: [String], groupsPath: String?) throws -> [String?]? {
-        if let groupsPath {
-            let map = try GroupMap.load(csv: groupsPath)
-            return names.map { map.group(of: $0) }
-        }
-        if sp500 {
-            let map = try SP500.groups()
-            return names.map { map.group(of: $0) }
-        }
-        return nil
+        try GroupMap.load(path: groupsPath, sp500: sp500)?.groups(for: names)
     }
 }
 

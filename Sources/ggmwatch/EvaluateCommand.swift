@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GGMCore
 import GGMExperiments
 import GGMSimulation
 
@@ -110,7 +111,7 @@ struct EvaluateCommand: ParsableCommand {
         s.postChange = max(s.postChange, s.maxDelay)
         if let horizon { s.horizon = horizon }
         if let q = falseAlarmProbability { s.falseAlarmProbability = q }
-        if let arl { s.falseAlarmProbability = 1 - exp(-Double(s.horizon) / arl) }
+        if let arl { s.falseAlarmProbability = RunLength.falseAlarmProbability(averageRunLength: arl, horizon: s.horizon) }
         return s
     }
 

@@ -86,8 +86,7 @@ struct FitCommand: ParsableCommand {
 
     func run() throws {
         let (dataset, notes) = try data.loadDatasetWithNotes()   // file warnings and skipped rows are printed while reading
-        let groupMap: GroupMap? = try groups.map { path throws(DataError) in try GroupMap.load(csv: path) }
-            ?? (data.sp500 ? SP500.groups() : nil)
+        let groupMap = try GroupMap.load(path: groups, sp500: data.sp500)
         let outcome = try NetworkFitting.fit(dataset, estimator: estimator)
         try outcome.file.write(toPath: output)
         var stderr = StandardErrorStream()
@@ -97,7 +96,7 @@ struct FitCommand: ParsableCommand {
     }
 }
 
-/// Standard error as a `TextOutputStream`.
+/// Standard error as a `TextOutputStream`, so messages never mix with data written to standard output.
 struct StandardErrorStream: TextOutputStream {
     mutating func write(_ string: String) {
         FileHandle.standardError.write(Data(string.utf8))

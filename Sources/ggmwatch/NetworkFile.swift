@@ -83,7 +83,7 @@ struct NetworkFile: Codable, Equatable {
         var out: [Edge] = []
         for i in 0..<p {
             for j in (i + 1)..<p where omega[i, j] != 0 {
-                let r = -omega[i, j] / (omega[i, i] * omega[j, j]).squareRoot()
+                let r = omega.partialCorrelation(i, j)
                 out.append(Edge(i: i, j: j, nodes: [names[i], names[j]], partialCorrelation: r))
             }
         }

@@ -61,21 +61,9 @@ struct ReportCommand: ParsableCommand {
         var record = try MonitorRecord.load(eventsPath: events, tracePath: trace, dataset: dataset)
         record.title = title
         record.command = "ggmwatch " + CommandLine.arguments.dropFirst().joined(separator: " ")
-        record.groups = try groupsForNames(record.names)
+        record.groups = try GroupMap.load(path: groups, sp500: sp500)?.groups(for: record.names)
         try HTMLReport.render(record.document()).write(toFile: output, atomically: true, encoding: .utf8)
         FileHandle.standardError.write("report: \(URL(fileURLWithPath: output).standardizedFileURL.path) (\(record.alarms.count) alarms, \(record.changes.count) network changes, \(record.trace.count) windows)\n")
-    }
-
-    private func groupsForNames(_ names: [String]) throws -> [String?]? {
-        if let groups {
-            let map = try GroupMap.load(csv: groups)
-            return names.map { map.group(of: $0) }
-        }
-        if sp500 {
-            let map = try SP500.groups()
-            return names.map { map.group(of: $0) }
-        }
-        return nil
     }
 }
 

@@ -65,7 +65,7 @@ struct SimulateCommand: ParsableCommand {
         let written = try simulation.writeCSV(toPath: output)
         if let truth { try written.writeJSON(toPath: truth) }
         if let output, output != "-" {
-            var stderr = StandardError()
+            var stderr = StandardErrorStream()
             print("wrote \(written.observationCount) x \(written.p) observations to \(output); change points: \(written.changePoints)",
                   to: &stderr)
         }
@@ -95,10 +95,3 @@ struct SimulateCommand: ParsableCommand {
 
 extension GraphKind: ExpressibleByArgument {}
 extension ChangeKind: ExpressibleByArgument {}
-
-/// Standard error as a `TextOutputStream`, so progress never mixes with CSV on standard output.
-private struct StandardError: TextOutputStream {
-    mutating func write(_ string: String) {
-        FileHandle.standardError.write(Data(string.utf8))
-    }
-}

@@ -284,4 +284,14 @@ import Testing
         let short = temporaryCSV("node,group\nA\n")
         #expect(dataError { () throws(DataError) in try GroupMap.load(csv: short) } == .raggedRow(line: 2, found: 1, expected: 2))
     }
+
+    /// A `--groups` file wins over the S&P 500 sectors; neither: no groups.
+    @Test func groupMapOfACommandLine() throws {
+        let path = temporaryCSV("node,group\nAAPL,fruit\nB,y\n")
+        let file = try GroupMap.load(path: path, sp500: true)
+        #expect(file == (try GroupMap.load(csv: path)))
+        #expect(file?.groups(for: ["B", "AAPL", "Z"]) == ["y", "fruit", nil])
+        #expect(try GroupMap.load(path: nil, sp500: true) == (try SP500.groups()))
+        #expect(try GroupMap.load(path: nil, sp500: false) == nil)
+    }
 }

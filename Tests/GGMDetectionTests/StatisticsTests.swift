@@ -56,3 +56,37 @@ import GGMCore
         }
     }
 }
+
+@Suite struct WindowStatisticsCodingTests {
+    /// The saved state no longer carries `lastLocalArgmax` (the argmax is found on demand), and
+    /// a state saved by an older version with that key still decodes to the same engine.
+    @Test func argmaxIsNotWrittenButOldStatesDecode() throws {
+        var precision = Matrix.identity(4)
+        precision[0, 1] = 0.3
+        precision[1, 0] = 0.3
+        let reference = try ReferenceModel(precision: precision)
+        var engine = WindowStatistics(reference: reference, window: 5, detector: .combined)
+        var rng = SeededGenerator(seed: 3)
+        var evicted: [Double] = []
+        for _ in 0..<8 { engine.push((0..<4).map { _ in rng.nextStandardNormal() }, evicted: &evicted) }
+
+        let saved = try JSONEncoder().encode(engine)
+        let text = String(decoding: saved, as: UTF8.self)
+        #expect(!text.contains("lastLocalArgmax"))
+        // An older file: the same state with the key (textually inserted, so every double stays exact).
+        #expect(text.hasPrefix("{"))
+        let old = Data(("{\"lastLocalArgmax\":3," + text.dropFirst()).utf8)
+        for data in [saved, old] {
+            var resumed = try JSONDecoder().decode(WindowStatistics.self, from: data)
+            var copy = engine
+            #expect(resumed.localArgmax() == copy.localArgmax())
+            let x = (0..<4).map { _ in rng.nextStandardNormal() }
+            var e1: [Double] = [], e2: [Double] = []
+            resumed.push(x, evicted: &e1)
+            copy.push(x, evicted: &e2)
+            #expect(resumed.globalStatistic() == copy.globalStatistic())
+            #expect(resumed.localStatistic() == copy.localStatistic())
+            #expect(resumed.localArgmax() == copy.localArgmax())
+        }
+    }
+}

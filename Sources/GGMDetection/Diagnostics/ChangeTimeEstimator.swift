@@ -17,7 +17,8 @@ import GGMCore
 /// variance estimates are too noisy). With `entries`, the local statistic's strongest entries are
 /// scanned as well (see ``estimate(recent:firstIndex:reference:entries:minimumSegment:)``).
 ///
-/// - Complexity: O(L (nnz + p)) for L recent observations, via prefix sums.
+/// - Complexity: O(L (nnz + p + E)) for L recent observations and E `entries`, in one pass from
+///   the alarm backwards: the sums over `r = k..t` are suffix sums, each split adding one row.
 public enum ChangeTimeEstimator {
     public struct Estimate: Codable, Sendable, Equatable {
         /// Index of the first observation after the change (0-based data row).
@@ -41,7 +42,7 @@ public enum ChangeTimeEstimator {
         guard n >= 1 else { return nil }
         let minimum = max(1, min(minimumSegment, n))
         let omega = reference.precision
-        let scales = entries.map { 1 / (omega[$0.u, $0.u] * omega[$0.v, $0.v] + omega[$0.u, $0.v] * omega[$0.u, $0.v]).squareRoot() }
+        let scales = entries.map { 1 / LocalStatistic.entryStandardDeviation(omega, $0.u, $0.v) }
         // Suffix sums of z_s^2 / Omega_ss and of the entries' standardized products, from the alarm backwards.
         var suffix = [Double](repeating: 0, count: p)
         var entrySums = [Double](repeating: 0, count: entries.count)

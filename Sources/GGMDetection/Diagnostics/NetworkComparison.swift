@@ -36,9 +36,6 @@ public struct NetworkComparison: Codable, Sendable, Equatable {
     public init(before: Matrix, after: Matrix, names: [String], edgeThreshold: Double = 0.05, count: Int = 10) {
         let p = before.rows
         precondition(after.rows == p && names.count == p)
-        func partial(_ m: Matrix, _ u: Int, _ v: Int) -> Double {
-            -m[u, v] / (m[u, u] * m[v, v]).squareRoot()
-        }
         var appeared: [EdgeDifference] = []
         var disappeared: [EdgeDifference] = []
         var signChanged: [EdgeDifference] = []
@@ -48,8 +45,8 @@ public struct NetworkComparison: Codable, Sendable, Equatable {
         var nAfter = 0
         for u in 0..<p {
             for v in (u + 1)..<p {
-                let b = partial(before, u, v)
-                let a = partial(after, u, v)
+                let b = before.partialCorrelation(u, v)
+                let a = after.partialCorrelation(u, v)
                 let inBefore = abs(b) >= edgeThreshold
                 let inAfter = abs(a) >= edgeThreshold
                 if inBefore { nBefore += 1 }
@@ -97,7 +94,7 @@ extension WeightedEdge {
         var out: [WeightedEdge] = []
         for u in 0..<precision.rows {
             for v in (u + 1)..<precision.rows {
-                let r = -precision[u, v] / (precision[u, u] * precision[v, v]).squareRoot()
+                let r = precision.partialCorrelation(u, v)
                 if abs(r) >= threshold { out.append(WeightedEdge(u: u, v: v, partialCorrelation: r)) }
             }
         }

@@ -22,6 +22,12 @@ public enum LocalStatistic {
         return (2 * logM - Foundation.log(logM) - 2 * Foundation.log(inner)).squareRoot()
     }
 
+    /// `V_uv = sqrt(Omega_uu Omega_vv + Omega_uv^2)`, the null standard deviation of `z_u z_v`
+    /// (Isserlis) that standardizes `E_uv`.
+    static func entryStandardDeviation(_ omega: Matrix, _ u: Int, _ v: Int) -> Double {
+        (omega[u, u] * omega[v, v] + omega[u, v] * omega[u, v]).squareRoot()
+    }
+
     /// `E_uv` for all `u <= v` on one stored window, recomputed from scratch (reference formula for tests).
     ///
     /// - Complexity: O(w p^2).
@@ -37,7 +43,7 @@ public enum LocalStatistic {
         var e = Matrix(rows: p, columns: p)
         for u in 0..<p {
             for v in u..<p {
-                let scale = (omega[u, u] * omega[v, v] + omega[u, v] * omega[u, v]).squareRoot()
+                let scale = entryStandardDeviation(omega, u, v)
                 let value = (c[u, v] - Double(w) * omega[u, v]) / (Double(w).squareRoot() * scale)
                 e[u, v] = value
                 e[v, u] = value

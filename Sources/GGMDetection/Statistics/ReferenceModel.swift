@@ -60,8 +60,9 @@ public struct ReferenceModel: Codable, Sendable, Equatable {
         return sparsePrecision.multiply(centered)
     }
 
-    /// Partial correlation `r_uv = -Omega_uv / sqrt(Omega_uu Omega_vv)` (the usual sign convention).
+    /// Partial correlation `r_uv = -Omega_uv / sqrt(Omega_uu Omega_vv)` (the usual sign convention):
+    /// ``Matrix/partialCorrelation(_:_:)`` of the reference precision.
     public func partialCorrelation(_ u: Int, _ v: Int) -> Double {
-        u == v ? 1 : -precision[u, v] / (precisionDiagonal[u] * precisionDiagonal[v]).squareRoot()
+        precision.partialCorrelation(u, v)
     }
 }

@@ -106,7 +106,7 @@ public struct WindowStatistics: Sendable {
             for v in u..<p {
                 let o = omega[u, v]
                 localOffset[k] = w * o
-                localScale[k] = 1 / (sqrtW * (omega[u, u] * omega[v, v] + o * o).squareRoot())
+                localScale[k] = 1 / (sqrtW * LocalStatistic.entryStandardDeviation(omega, u, v))
                 k += 1
             }
         }
@@ -446,17 +446,6 @@ public struct WindowStatistics: Sendable {
         while rowStart + (p - u) <= k { rowStart += p - u; u += 1 }
         return (u, u + (k - rowStart))
     }
-
-    /// The raw observations in the window, oldest first.
-    public func windowObservations() -> Matrix {
-        let p = dimension
-        var m = Matrix(rows: count, columns: p)
-        for r in 0..<count {
-            let slot = (head - count + r + 2 * window) % window
-            for j in 0..<p { m[r, j] = rawRing[slot * p + j] }
-        }
-        return m
-    }
 }
 
 extension WindowStatistics: Codable {
@@ -481,7 +470,6 @@ extension WindowStatistics: Codable {
         try c.encode(crossSums, forKey: .crossSums)
         try c.encode(pushesSinceRecompute, forKey: .pushesSinceRecompute)
         try c.encode(lastLocalMax, forKey: .lastLocalMax)
-        try c.encode(detector.usesLocal ? scanLocalMax().1 : 0, forKey: .lastLocalArgmax)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -499,7 +487,7 @@ extension WindowStatistics: Codable {
         crossSums = try c.decode([Double].self, forKey: .crossSums)
         pushesSinceRecompute = try c.decode(Int.self, forKey: .pushesSinceRecompute)
         lastLocalMax = try c.decode(Double.self, forKey: .lastLocalMax)
-        _ = try c.decodeIfPresent(Int.self, forKey: .lastLocalArgmax)   // found on demand; kept in the format
+        _ = try c.decodeIfPresent(Int.self, forKey: .lastLocalArgmax)   // found on demand; no longer written, accepted from older files
         guard rawRing.count == window * p, zRing.count == window * p, sumSquares.count == p,
               crossSums.count == (detector.usesLocal ? p * (p + 1) / 2 : 0),
               (0...window).contains(count), (0..<window).contains(head) else {

@@ -1,22 +1,23 @@
 import Dispatch
 import GGMCore
+import GGMEstimation
 
-/// Wall-clock timing of the estimators, for the benchmark harness (`GGM_BENCH=1 swift test -c release --filter Benchmark`).
-public enum EstimationBenchmark {
+/// Wall-clock timing of the estimators, for the gated benchmark tests (`GGM_BENCH=1 swift test -c release --filter Benchmark`).
+enum EstimationBenchmark {
     /// One timed configuration.
-    public struct Measurement: Sendable, CustomStringConvertible {
-        public var label: String
-        public var method: EstimationMethod
-        public var lambda: Double
+    struct Measurement: Sendable, CustomStringConvertible {
+        var label: String
+        var method: EstimationMethod
+        var lambda: Double
         /// Best (minimum) wall time over the repetitions, in seconds.
-        public var seconds: Double
+        var seconds: Double
         /// Median wall time over the repetitions, in seconds.
-        public var medianSeconds: Double
-        public var edges: Int
-        public var iterations: Int
-        public var converged: Bool
+        var medianSeconds: Double
+        var edges: Int
+        var iterations: Int
+        var converged: Bool
 
-        public var description: String {
+        var description: String {
             let ms = { (s: Double) in String(Double((s * 1e4).rounded()) / 10) }
             let l = Double((lambda * 1e4).rounded()) / 1e4
             return "\(label) \(method.rawValue) lambda=\(l): best \(ms(seconds)) ms, median \(ms(medianSeconds)) ms, "
@@ -25,7 +26,7 @@ public enum EstimationBenchmark {
     }
 
     /// Times `estimator.fit` (cold) `repetitions` times on `covariance`.
-    public static func run(_ estimator: NetworkEstimator, covariance: Matrix, sampleSize n: Int,
+    static func run(_ estimator: NetworkEstimator, covariance: Matrix, sampleSize n: Int,
                            repetitions: Int = 3, label: String = "") throws(EstimationError) -> Measurement {
         var times: [Double] = []
         var last: NetworkFit?
