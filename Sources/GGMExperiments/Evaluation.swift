@@ -25,13 +25,7 @@ public struct EvaluationReport: Codable, Sendable {
     public let wallSeconds: Double
 
     /// Pretty-printed JSON with sorted keys (missing values `null`), newline-terminated.
-    public func jsonData() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        var data = try encoder.encode(self)
-        data.append(0x0A)
-        return data
-    }
+    public func jsonData() throws -> Data { try PrettyJSON.data(self) }
 
     /// The settings in one paragraph, then the Markdown table.
     public func markdown() -> String {

@@ -121,9 +121,8 @@ enum SP500Demo {
         }
         let (monitored, report) = try SP500.returns(options: options)
         let (raw, _) = try SP500.returns()
-        let groupMap = try SP500.groups()
         let names = monitored.names
-        let groups = names.map { groupMap.group(of: $0) }
+        let groups = try GroupMap.load(path: nil, sp500: true)?.groups(for: names) ?? names.map { _ in nil }
         // The raw returns aligned with the monitored rows (EWMA scaling drops its warm-up days).
         let offset = raw.rowLabels?.firstIndex(of: monitored.rowLabels?.first ?? "") ?? 0
         let panel = raw.values.rows(offset..<(offset + monitored.rowCount))

@@ -42,9 +42,9 @@ func alarmIndices(_ rows: [[Double]], configuration: MonitorConfiguration, detec
 @Suite struct CalibrationUnitTests {
     @Test func quantilesAndIntervals() {
         let sorted = (0..<101).map(Double.init)
-        #expect(Calibrator.upperQuantile(sorted, 0.1) == 90)
-        #expect(Calibrator.upperQuantile(sorted, 0.0) == 100)
-        let interval = Calibrator.quantileInterval(sorted, 0.1)
+        #expect(Quantile.upper(sorted: sorted, 0.1) == 90)
+        #expect(Quantile.upper(sorted: sorted, 0.0) == 100)
+        let interval = Quantile.upperInterval(sorted: sorted, 0.1)
         #expect(interval[0] < 90 && interval[1] > 90)
     }
 

@@ -15,7 +15,7 @@ public enum CalibrationTarget: Codable, Sendable, Equatable {
     /// that is close to Poisson with rate `1/A`, so `P(alarm within H) = 1 - exp(-H / A)`.
     public func probability(horizon: Int) -> Double {
         switch self {
-        case let .averageRunLength(a): return 1 - Foundation.exp(-Double(horizon) / a)
+        case let .averageRunLength(a): return RunLength.falseAlarmProbability(averageRunLength: a, horizon: horizon)
         case let .falseAlarmProbability(q, _): return q
         }
     }
@@ -351,7 +351,7 @@ public enum Calibrator {
                               seed: UInt64) -> CalibrationResult {
         let sorted = ids.map { (maxima[$0] ?? []).sorted() }
         let n = maxima[ids.first ?? .global]?.count ?? 0
-        func thresholds(at level: Double) -> [Double] { sorted.map { upperQuantile($0, level) } }
+        func thresholds(at level: Double) -> [Double] { sorted.map { Quantile.upper(sorted: $0, level) } }
         var level = q
         if ids.count > 1 {
             // Bisection on the common marginal level a in [q/k, q] so that the joint rate is q.
@@ -368,7 +368,7 @@ public enum Calibrator {
         var intervals: [StatisticID: [Double]] = [:]
         for (k, id) in ids.enumerated() {
             calibrated[id] = h[k]
-            intervals[id] = quantileInterval(sorted[k], level)
+            intervals[id] = Quantile.upperInterval(sorted: sorted[k], level)
         }
         return CalibrationResult(
             thresholds: calibrated, intervals: intervals, nominal: nominal, nominalAlpha: nominalAlpha,
@@ -383,28 +383,5 @@ public enum Calibrator {
         var count = 0
         for r in 0..<n where columns.indices.contains(where: { columns[$0][r] >= h[$0] }) { count += 1 }
         return Double(count) / Double(max(n, 1))
-    }
-
-    /// The empirical `1 - a` quantile of sorted values (linear interpolation between order statistics).
-    static func upperQuantile(_ sorted: [Double], _ a: Double) -> Double {
-        let n = sorted.count
-        guard n > 0 else { return .infinity }
-        let position = (1 - a) * Double(n - 1)
-        let i = Int(position.rounded(.down))
-        let frac = position - Double(i)
-        if i + 1 >= n { return sorted[n - 1] }
-        return sorted[i] + frac * (sorted[i + 1] - sorted[i])
-    }
-
-    /// A distribution-free 95% interval for the `1 - a` quantile: order statistics at
-    /// `n(1 - a) -+ 1.96 sqrt(n a (1 - a))` (normal approximation to the binomial count).
-    static func quantileInterval(_ sorted: [Double], _ a: Double) -> [Double] {
-        guard !sorted.isEmpty else { return [] }
-        let n = Double(sorted.count)
-        let center = n * (1 - a)
-        let half = 1.96 * (n * a * (1 - a)).squareRoot()
-        let lo = max(0, min(sorted.count - 1, Int((center - half).rounded(.down))))
-        let hi = max(0, min(sorted.count - 1, Int((center + half).rounded(.up))))
-        return [sorted[lo], sorted[hi]]
     }
 }
