@@ -94,7 +94,7 @@ struct CalibrateCommand: ParsableCommand {
         print("burn-in \(configuration.burnIn), window \(configuration.window), refit every \(configuration.refitEvery); \(result.replicates) replicates, seed \(result.seed), \(String(format: "%.1f", seconds)) s")
         switch settings.target {
         case let .averageRunLength(a):
-            print("target: average run length \(Int(a)) observations = false-alarm probability \(String(format: "%.4f", result.targetProbability)) within \(result.horizon) (1 - exp(-H/ARL))")
+            print("target: average run length \(String(format: "%.6g", a)) observations = false-alarm probability \(String(format: "%.4f", result.targetProbability)) within \(result.horizon) (1 - exp(-H/ARL))")
         case let .falseAlarmProbability(q, h):
             print("target: false-alarm probability \(q) within \(h) monitored observations")
         }
@@ -109,6 +109,7 @@ struct CalibrateCommand: ParsableCommand {
         }
         print("")
         print("simulated false-alarm probability at these thresholds: \(String(format: "%.3f", result.simulatedProbability))")
+        if let warning = result.resolutionWarning { FileHandle.standardError.write("warning: \(warning)\n") }
         if let output {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -51,7 +51,7 @@ struct DemoCommand: ParsableCommand {
     var events: String?
 
     func validate() throws {
-        guard arl >= 50 else { throw ValidationError("--arl must be at least 50 days.") }
+        guard arl >= 50, arl <= 1e9 else { throw ValidationError("--arl must be between 50 and 1e9 days.") }
         guard replicates >= 20 else { throw ValidationError("--replicates must be at least 20.") }
         guard burnIn >= 20, burnIn <= 600 else { throw ValidationError("--burn-in must be between 20 and 600 days.") }
         guard window >= 5, window <= 120 else { throw ValidationError("--window must be between 5 and 120 days.") }

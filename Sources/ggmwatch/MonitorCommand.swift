@@ -79,6 +79,8 @@ struct MonitorCommand: ParsableCommand {
             session.finish(saveState: true)
             throw error
         }
-        session.finish(saveState: true)
+        guard session.finish(saveState: true) else {
+            throw RunError("the monitor state could not be saved to \(state ?? "")")
+        }
     }
 }

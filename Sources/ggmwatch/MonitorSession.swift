@@ -56,14 +56,26 @@ final class MonitorSession: @unchecked Sendable {
             FileHandle.standardError.write("monitor: resuming from \(statePath) after \(monitor.observationCount) observations\n")
         }
         driver = MonitorDriver(monitor: monitor)
+        if let statePath { try Self.checkWritable(statePath) }
         if let tracePath {
             let appending = resumed && FileManager.default.fileExists(atPath: tracePath)
             guard let file = fopen(tracePath, appending ? "a" : "w") else {
                 throw RunError("cannot open trace file \(tracePath) for writing")
             }
             traceFile = file
+            // Whole lines, visible as they are written (a kill leaves no half-written row).
+            setvbuf(file, nil, _IOLBF, 0)
             if !appending { fputs(Self.traceHeader(monitor.configuration.detector) + "\n", file) }
         }
+    }
+
+    /// Fails now, not after the whole stream, when the state file cannot be written.
+    static func checkWritable(_ statePath: String) throws {
+        let probe = statePath + ".tmp-\(getpid())"
+        guard FileManager.default.createFile(atPath: probe, contents: Data()) else {
+            throw RunError("cannot write the state file \(statePath): its directory does not exist or is not writable")
+        }
+        unlink(probe)
     }
 
     /// The settings in which a saved monitor and the one the options describe differ, in words.
@@ -119,6 +131,7 @@ final class MonitorSession: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         let flag = interrupted
+        let calibrations = monitor.calibrationCount
         // A bad row (wrong length, non-finite value) leaves the monitor as it was before it.
         let result = Result { () throws(MonitorError) in
             try driver.feed(observation.values, label: observation.label, isCancelled: { flag.isSet })
@@ -129,6 +142,9 @@ final class MonitorSession: @unchecked Sendable {
         case let .failure(error): throw RunError("line \(observation.line) (row \(observation.index)): \(error)")
         }
         lastLabel = observation.label
+        if monitor.calibrationCount > calibrations, let warning = monitor.calibration?.resolutionWarning {
+            FileHandle.standardError.write("monitor: warning: \(warning)\n")
+        }
         // An event that cannot be written is an error (exit code non-zero, state saved), never a dropped line.
         let lines = try output.events.map { event in
             do { return try event.jsonLine() } catch {
@@ -166,18 +182,21 @@ final class MonitorSession: @unchecked Sendable {
         fflush(nil)
     }
 
-    /// Flushes and closes the outputs, saving the state when asked.
-    func finish(saveState: Bool) {
+    /// Flushes and closes the outputs, saving the state when asked; false when the save failed.
+    @discardableResult
+    func finish(saveState: Bool) -> Bool {
         lock.lock()
         defer { lock.unlock() }
-        if saveState { saveStateLocked() }
+        let saved = saveState ? saveStateLocked() : true
         if let traceFile { fclose(traceFile) }
         traceFile = nil
         fflush(nil)
+        return saved
     }
 
-    private func saveStateLocked() {
-        guard let statePath else { return }
+    @discardableResult
+    private func saveStateLocked() -> Bool {
+        guard let statePath else { return true }
         do {
             let data = try JSONEncoder().encode(monitor)
             let temporary = statePath + ".tmp-\(getpid())"
@@ -185,8 +204,10 @@ final class MonitorSession: @unchecked Sendable {
             guard rename(temporary, statePath) == 0 else {
                 throw RunError("rename to \(statePath) failed (errno \(errno))")
             }
+            return true
         } catch {
             FileHandle.standardError.write("monitor: could not save state to \(statePath): \(error)\n")
+            return false
         }
     }
 }

@@ -28,7 +28,7 @@ public enum CalibrationTarget: Codable, Sendable, Equatable {
     /// The horizon, with an explicit simulation horizon for ARL targets when given.
     public func horizon(override: Int?) -> Int {
         switch self {
-        case let .averageRunLength(a): return override ?? max(100, min(Int(a.rounded()), 500))
+        case let .averageRunLength(a): return override ?? Int(max(100, min(a.rounded(), 500)))
         case let .falseAlarmProbability(_, h): return h
         }
     }
@@ -149,6 +149,29 @@ public struct CalibrationResult: Codable, Sendable, Equatable {
         self.simulatedProbability = simulatedProbability
         self.reference = reference
         self.seed = seed
+    }
+
+    /// Simulated maxima expected above each threshold: `replicates x marginalLevel`.
+    public var expectedExceedances: Double { Double(replicates) * marginalLevel }
+
+    /// Whether the Monte Carlo resolves the target: at least ``minimumExceedances`` simulated
+    /// maxima are expected above each threshold. Otherwise the threshold is (close to) the
+    /// largest simulated maximum and its interval degenerates: more replicates are needed.
+    public var resolved: Bool { expectedExceedances >= Self.minimumExceedances }
+
+    /// Replicates that would resolve the target.
+    public var replicatesNeeded: Int {
+        let needed = (Self.minimumExceedances / marginalLevel).rounded(.up)
+        return needed.isFinite && needed < 1e15 ? Int(needed) : Int(1e15)
+    }
+
+    public static let minimumExceedances = 5.0
+
+    /// A sentence for users when the target is not resolved (nil when it is).
+    public var resolutionWarning: String? {
+        guard !resolved else { return nil }
+        return String(format: "the false-alarm target %.3g over %d observations is too small for %d Monte Carlo replicates (%.2f simulated maxima expected above each threshold, at least %.0f needed): the thresholds are about the largest simulated maxima; use at least %d replicates (--replicates) or a larger target",
+                      targetProbability, horizon, replicates, expectedExceedances, Self.minimumExceedances, replicatesNeeded)
     }
 
     public var globalInterval: [Double]? { intervals[.global] }

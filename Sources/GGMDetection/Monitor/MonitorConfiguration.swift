@@ -29,6 +29,11 @@ public struct MonitorSettings: Codable, Sendable, Equatable {
         guard p >= minimumDimension else {
             throw .invalidConfiguration("the stream needs at least \(minimumDimension) node\(minimumDimension == 1 ? "" : "s") (got \(p))")
         }
+        // Bounds that keep the window and the history addressable (w p doubles each) without overflow.
+        guard window <= 10_000_000, window.multipliedReportingOverflow(by: 3 * max(p, 1)).overflow == false,
+              window * 3 * max(p, 1) <= 1 << 31 else {
+            throw .invalidConfiguration("window \(window) is too long for \(p) nodes (the window and its history would hold \(window) x \(p) x 3 values)")
+        }
         if !fixedReference {
             guard burnIn >= 2 else { throw .invalidConfiguration("burn-in must be at least 2 observations (got \(burnIn))") }
         }

@@ -53,6 +53,17 @@ public struct NetworkScore: WindowScore {
 
     public var nullMean: [Double]? { engine?.reference.mean }
 
+    /// The smallest burn-in for a network reference (it must also be at least the window length).
+    public static let minimumBurnIn = 10
+
+    /// A reference estimated from fewer observations than the window it scores is noisier than
+    /// that window: the statistics are inflated by its estimation error and the monitor alarms on
+    /// noise (a burn-in of 2 at p = 5 alarmed in every window).
+    public func validate(burnIn: Int) -> String? {
+        guard engine == nil, burnIn < max(window, Self.minimumBurnIn) else { return nil }
+        return "burn-in must be at least the window length and at least \(Self.minimumBurnIn) observations (got burn-in \(burnIn), window \(window))"
+    }
+
     /// The reference in force (nil before the first fit).
     public var reference: ReferenceModel? { engine?.reference }
 
@@ -166,6 +177,8 @@ public struct NetworkScore: WindowScore {
     /// `z_{1-alpha}` for the global statistic and the Gumbel `tau(p, alpha)` for the local one;
     /// the combined detector splits alpha equally (Bonferroni).
     public func nominalThresholds(alpha: Double) -> Thresholds? {
+        // A level that underflows (an astronomically long run length) has no nominal threshold.
+        guard alpha > .leastNormalMagnitude, alpha < 1 else { return nil }
         let level = detector == .combined ? alpha / 2 : alpha
         return Thresholds(
             global: detector.usesGlobal ? SpecialFunctions.normalUpperQuantile(level) : nil,
