@@ -55,3 +55,37 @@ struct CLIFaultTests {
         #expect(out.stdout.isEmpty, "nothing is monitored before the state can be saved")
     }
 }
+
+/// A signal during a calibration stops it within a second or two, with the state saved; the
+/// resumed run calibrates again and goes on.
+@Suite("CLI: signals during a calibration", .enabled(if: CLI.binary != nil, CLI.missingMessage), .serialized)
+struct CLICalibrationSignalTests {
+    @Test func sigtermStopsACalibrationPromptlyWithTheStateSaved() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let csv = dir.appendingPathComponent("data.csv")
+        try CLI.writeCSV(try CLITests.chainData(), names: CLIInputTests.names, to: csv)
+        let state = dir.appendingPathComponent("state.json")
+        // 100000 replicates: minutes of calibration, far longer than the test waits.
+        let arguments = ["monitor", csv.path, "--state", state.path, "--burn-in", "100", "--window", "20",
+                         "--replicates", "100000", "--quiet"]
+        let process = Process()
+        process.executableURL = try #require(CLI.binary)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        Thread.sleep(forTimeInterval: 1.5)
+        #expect(process.isRunning, "the calibration is under way")
+        let sent = Date()
+        process.terminate()   // SIGTERM
+        process.waitUntilExit()
+        let waited = Date().timeIntervalSince(sent)
+        #expect(waited < 3, "exited \(waited) s after SIGTERM")
+        #expect(process.terminationStatus == 143 || process.terminationStatus == 1, "status \(process.terminationStatus)")
+        let saved = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: state)) as? [String: Any])
+        #expect(saved["phase"] as? String == "awaitingThresholds")
+        #expect((saved["observationCount"] as? Int ?? 0) >= 100)
+    }
+}
