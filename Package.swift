@@ -1,15 +1,20 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-/// The numerical modules are compiled with optimization even in debug builds, so that
-/// `swift test` runs the statistical test suites (tens of thousands of windows) in seconds.
-let optimized: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+// No unsafe flags anywhere: SwiftPM refuses a dependency (by URL and version) that has them.
+// Debug builds are therefore unoptimized; the heavy statistical test suites run in release
+// (`swift test -c release`, see .ci/run) or with GGMWATCH_HEAVY_TESTS=1.
 
 let package = Package(
     name: "ggmwatch",
     platforms: [.macOS(.v13)],
     products: [
-        .library(name: "GGMWatch", targets: ["GGMCore", "GGMData", "GGMEstimation", "GGMDetection", "GGMSimulation", "GGMEvaluation", "GGMExperiments"]),
+        // `import GGMWatch`: numerics, data, estimation and detection (the umbrella re-exports them).
+        .library(name: "GGMWatch", targets: ["GGMWatch"]),
+        // Simulated streams with ground truth, scoring of alarms, and the evaluation harness.
+        .library(name: "GGMSimulation", targets: ["GGMSimulation"]),
+        .library(name: "GGMEvaluation", targets: ["GGMEvaluation"]),
+        .library(name: "GGMExperiments", targets: ["GGMExperiments"]),
         .executable(name: "ggmwatch", targets: ["ggmwatch"]),
     ],
     dependencies: [
@@ -17,20 +22,21 @@ let package = Package(
     ],
     targets: [
         // Numerics: dense and sparse matrices, Cholesky, special functions, seeded RNG.
-        .target(name: "GGMCore", swiftSettings: optimized),
+        .target(name: "GGMCore"),
         // Observations in: CSV reading with located errors, returns preprocessing, embedded S&P 500.
-        .target(name: "GGMData", dependencies: ["GGMCore"], resources: [.copy("Resources/sp500")], swiftSettings: optimized),
+        .target(name: "GGMData", dependencies: ["GGMCore"], resources: [.copy("Resources/sp500")]),
         // Sparse precision estimation: node-wise lasso, graphical lasso, lambda selection.
-        .target(name: "GGMEstimation", dependencies: ["GGMCore"], swiftSettings: optimized),
+        .target(name: "GGMEstimation", dependencies: ["GGMCore"]),
         // Window statistics, the online monitor, thresholds and calibration.
-        .target(name: "GGMDetection", dependencies: ["GGMCore", "GGMEstimation"], swiftSettings: optimized),
+        .target(name: "GGMDetection", dependencies: ["GGMCore", "GGMEstimation"]),
+        // The umbrella module: `@_exported import` of GGMCore, GGMData, GGMEstimation, GGMDetection.
+        .target(name: "GGMWatch", dependencies: ["GGMCore", "GGMData", "GGMEstimation", "GGMDetection"]),
         // Piecewise Gaussian graphical model streams with ground truth.
-        .target(name: "GGMSimulation", dependencies: ["GGMCore"], swiftSettings: optimized),
+        .target(name: "GGMSimulation", dependencies: ["GGMCore"]),
         // Evaluation: matching alarms to true changes, false-alarm rate, ARL, delays, localization.
-        .target(name: "GGMEvaluation", dependencies: ["GGMCore"], swiftSettings: optimized),
+        .target(name: "GGMEvaluation", dependencies: ["GGMCore"]),
         // The evaluation harness: simulated scenario grids, baselines and the monitor scored alike.
-        .target(name: "GGMExperiments", dependencies: ["GGMCore", "GGMDetection", "GGMSimulation", "GGMEvaluation"],
-                swiftSettings: optimized),
+        .target(name: "GGMExperiments", dependencies: ["GGMCore", "GGMDetection", "GGMSimulation", "GGMEvaluation"]),
         // SVG/HTML report (the library modules never depend on it).
         .target(name: "GGMReport", dependencies: ["GGMCore"]),
         .executableTarget(

@@ -1,0 +1,11 @@
+/// `import GGMWatch` is the whole library API in one import: the numerics (`GGMCore`: matrices,
+/// Cholesky, `SeededGenerator`, `GaussianSampler`), observations in (`GGMData`: CSV reading,
+/// returns preprocessing, the embedded S&P 500), sparse network estimation (`GGMEstimation`) and
+/// online change detection (`GGMDetection`: `OnlineMonitor`, thresholds, calibration, diagnostics).
+///
+/// Simulation, evaluation and the experiment harness are separate products
+/// (`GGMSimulation`, `GGMEvaluation`, `GGMExperiments`).
+@_exported import GGMCore
+@_exported import GGMData
+@_exported import GGMEstimation
+@_exported import GGMDetection
