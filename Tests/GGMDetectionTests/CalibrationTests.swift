@@ -81,7 +81,7 @@ func alarmIndices(_ rows: [[Double]], configuration: MonitorConfiguration, detec
     }
 }
 
-@Suite(.serialized) struct CalibrationStatisticalTests {
+@Suite(.serialized, .enabled(if: Heavy.enabled, Heavy.reason)) struct CalibrationStatisticalTests {
     /// Realized false-alarm probability over H = 1000 monitored observations on independent null
     /// streams, where each monitor estimates its own reference from its burn-in (p = 50, default
     /// burn-in 500, w = 50, refits every 50, combined detector), target 0.1.
