@@ -34,8 +34,11 @@ struct MonitorCommand: ParsableCommand {
     @Option(help: "Write a CSV row per evaluated window: index, statistics and thresholds.")
     var trace: String?
 
-    @Option(help: "Monitor state file: loaded if it exists, saved at the end, on errors and on SIGINT/SIGTERM.")
+    @Option(help: "Monitor state file: loaded if it exists, saved at the end, on errors, on SIGINT/SIGTERM/SIGHUP/SIGPIPE and every --checkpoint-every rows; locked while the monitor runs.")
     var state: String?
+
+    @Option(name: .customLong("checkpoint-every"), parsing: .unconditional, help: "With --state, also save it every this many rows (0: never between the end and signals).")
+    var checkpointEvery: Int = 1000
 
     @Option(help: "CSV mapping node to group (node,group), to name the groups most involved in each alarm. The S&P 500 uses its GICS sectors.")
     var groups: String?
@@ -43,11 +46,15 @@ struct MonitorCommand: ParsableCommand {
     @Flag(help: "No progress messages on standard error.")
     var quiet = false
 
+    func validate() throws {
+        guard checkpointEvery >= 0 else { throw ValidationError("--checkpoint-every must be 0 (never) or a positive number of rows.") }
+    }
+
     func run() throws {
         var source = try data.openStream()
         let names = source.names
         let session = try MonitorSession(
-            names: names, statePath: state, tracePath: trace,
+            names: names, statePath: state, tracePath: trace, checkpointEvery: checkpointEvery,
             makeMonitor: { () throws -> OnlineMonitor in
                 let rule = try thresholdOptions.rule(detector: detection.detector)
                 let configuration = detection.configuration(thresholds: rule)
@@ -63,18 +70,25 @@ struct MonitorCommand: ParsableCommand {
             })
         session.groups = try data.nodeGroups(names: names, groupsPath: groups)
         session.installSignalHandlers()
+        if session.resumed { session.writeResumeEvent() }
         let progress = Progress(enabled: !quiet && data.data != nil && data.data != "-")
         do {
             while let observation = try source.next() {
                 try session.process(observation)
                 progress.tick(rows: session.rowsThisRun, alarms: session.alarmsThisRun)
             }
+        } catch is OutputClosed {
+            session.finish(saveState: true)
+            throw ExitCode(141)   // 128 + SIGPIPE, as a shell reports a process killed by it
         } catch {
             session.finish(saveState: true)
             throw error
         }
         do {
             try session.writeSummary(skippedRows: source.skippedRows)
+        } catch is OutputClosed {
+            session.finish(saveState: true)
+            throw ExitCode(141)
         } catch {
             session.finish(saveState: true)
             throw error

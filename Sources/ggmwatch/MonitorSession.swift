@@ -32,9 +32,19 @@ final class MonitorSession: @unchecked Sendable {
         set { driver.groups = newValue }
     }
 
-    init(names: [String], statePath: String?, tracePath: String?, makeMonitor: () throws -> OnlineMonitor) throws {
+    /// Rows between periodic saves of the state (0: only at the end, on errors and on signals).
+    private let checkpointEvery: Int
+    private var rowsSinceCheckpoint = 0
+    /// Held for the whole run: a second monitor on the same state file refuses to start.
+    private var lockDescriptor: Int32 = -1
+    /// Whether the monitor resumed from a saved state.
+    private(set) var resumed = false
+
+    init(names: [String], statePath: String?, tracePath: String?, checkpointEvery: Int = 0,
+         makeMonitor: () throws -> OnlineMonitor) throws {
         self.statePath = statePath
-        var resumed = false
+        self.checkpointEvery = checkpointEvery
+        if let statePath { lockDescriptor = try Self.lock(statePath) }
         let fresh = try makeMonitor()
         var monitor = fresh
         if let statePath, FileManager.default.fileExists(atPath: statePath) {
@@ -52,13 +62,13 @@ final class MonitorSession: @unchecked Sendable {
             guard differences.isEmpty else {
                 throw RunError("state file \(statePath) was saved with other settings: \(differences.joined(separator: "; ")). Resume with the saved settings (omit the options or repeat them as saved), or start a new state file")
             }
-            resumed = true
+            self.resumed = true
             FileHandle.standardError.write("monitor: resuming from \(statePath) after \(monitor.observationCount) observations\n")
         }
         driver = MonitorDriver(monitor: monitor)
         if let statePath { try Self.checkWritable(statePath) }
         if let tracePath {
-            let appending = resumed && FileManager.default.fileExists(atPath: tracePath)
+            let appending = self.resumed && FileManager.default.fileExists(atPath: tracePath)
             guard let file = fopen(tracePath, appending ? "a" : "w") else {
                 throw RunError("cannot open trace file \(tracePath) for writing")
             }
@@ -67,6 +77,24 @@ final class MonitorSession: @unchecked Sendable {
             setvbuf(file, nil, _IOLBF, 0)
             if !appending { fputs(Self.traceHeader(monitor.configuration.detector) + "\n", file) }
         }
+    }
+
+    /// Takes an exclusive lock on `statePath.lock` (holding this process's id), or fails naming the holder.
+    static func lock(_ statePath: String) throws -> Int32 {
+        let path = statePath + ".lock"
+        let fd = open(path, O_RDWR | O_CREAT, 0o644)
+        guard fd >= 0 else {
+            throw RunError("cannot write the state file \(statePath): its directory does not exist or is not writable")
+        }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            let holder = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+            close(fd)
+            throw RunError("state file \(statePath) is in use by another monitor (process \(holder.isEmpty ? "unknown" : holder)); two monitors on one state would overwrite each other")
+        }
+        ftruncate(fd, 0)
+        let pid = "\(getpid())\n"
+        _ = pid.withCString { write(fd, $0, strlen($0)) }
+        return fd
     }
 
     /// Fails now, not after the whole stream, when the state file cannot be written.
@@ -107,7 +135,11 @@ final class MonitorSession: @unchecked Sendable {
     }
 
     func installSignalHandlers() {
-        for sig in [SIGINT, SIGTERM] {
+        // SIGHUP (a closed terminal) saves the state like SIGTERM. SIGPIPE is ignored: a closed
+        // standard output (`| head -1`) is seen as a failed write in `process`, which stops the
+        // run with the state saved.
+        signal(SIGPIPE, SIG_IGN)
+        for sig in [SIGINT, SIGTERM, SIGHUP] {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler { [self] in
@@ -120,7 +152,7 @@ final class MonitorSession: @unchecked Sendable {
                 if let traceFile { fflush(traceFile) }
                 fflush(nil)
                 FileHandle.standardError.write(message + "\n")
-                exit(sig == SIGINT ? 130 : 143)
+                exit(128 + sig)
             }
             source.resume()
             signalSources.append(source)
@@ -160,8 +192,23 @@ final class MonitorSession: @unchecked Sendable {
                 fputs(fields.joined(separator: ",") + "\n", traceFile)
             }
         }
-        for line in lines { print(line) }
-        if !lines.isEmpty { fflush(nil) }
+        for line in lines { try Self.writeLine(line) }
+        rowsSinceCheckpoint += 1
+        if checkpointEvery > 0 && rowsSinceCheckpoint >= checkpointEvery {
+            // Periodic save: a kill -9 loses at most this many rows (and never an alarm it printed
+            // without the state that follows it being saved soon after).
+            if let traceFile { fflush(traceFile) }
+            guard saveStateLocked() else { throw RunError("the monitor state could not be saved to \(statePath ?? "")") }
+            rowsSinceCheckpoint = 0
+        }
+    }
+
+    /// The first event of a resumed run: the index of the next row the monitor expects.
+    func writeResumeEvent() {
+        lock.lock()
+        defer { lock.unlock() }
+        if let line = try? MonitorEvent.resume(next: monitor.observationCount).jsonLine() { try? Self.writeLine(line) }
+        fflush(nil)
     }
 
     private func format(_ value: Double?) -> String {
@@ -175,9 +222,11 @@ final class MonitorSession: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         for event in driver.finish(skippedRows: skippedRows) {
-            do { print(try event.jsonLine()) } catch {
+            let line: String
+            do { line = try event.jsonLine() } catch {
                 throw RunError("the \(event.name) event cannot be written as JSON: \(error)")
             }
+            try Self.writeLine(line)
         }
         fflush(nil)
     }
@@ -210,6 +259,28 @@ final class MonitorSession: @unchecked Sendable {
             return false
         }
     }
+}
+
+extension MonitorSession {
+    /// Writes one line to standard output, unbuffered (each event is visible at once); a closed
+    /// output (EPIPE) is an error rather than lost lines.
+    static func writeLine(_ line: String) throws {
+        let bytes = Array((line + "\n").utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { write(1, $0.baseAddress! + offset, $0.count - offset) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw OutputClosed()
+            }
+            offset += n
+        }
+    }
+}
+
+/// Standard output was closed by its reader (`| head -1`): the run stops, the state is saved.
+struct OutputClosed: Error, CustomStringConvertible {
+    var description: String { "standard output was closed; the state is saved up to the last row whose events were written" }
 }
 
 /// A flag set from a signal handler and read by a running calibration.

@@ -89,3 +89,106 @@ struct CLICalibrationSignalTests {
         #expect((saved["observationCount"] as? Int ?? 0) >= 100)
     }
 }
+
+/// Periodic checkpoints, the resume event, and the state file lock, with a monitor reading a
+/// pipe that stays open (a live stream).
+@Suite("CLI: checkpoints and locks", .enabled(if: CLI.binary != nil, CLI.missingMessage), .serialized)
+struct CLICheckpointTests {
+    final class LiveMonitor {
+        let process = Process()
+        let input = Pipe()
+        let output: URL
+        init(_ arguments: [String], output: URL) throws {
+            self.output = output
+            FileManager.default.createFile(atPath: output.path, contents: nil)
+            process.executableURL = try #require(CLI.binary)
+            process.arguments = arguments
+            process.standardInput = input
+            process.standardOutput = try FileHandle(forWritingTo: output)
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+        }
+        func send(_ lines: ArraySlice<String>) {
+            input.fileHandleForWriting.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+        }
+        func kill9() {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
+    static func waitFor(_ condition: () -> Bool, seconds: Double = 10) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if condition() { return true }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        return condition()
+    }
+
+    static func savedCount(_ state: URL) -> Int? {
+        guard let data = try? Data(contentsOf: state),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
+        return object["observationCount"] as? Int
+    }
+
+    @Test func aKilledMonitorLosesAtMostOneCheckpointAndSaysWhereToResume() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (csv, lines) = try CLIMonitorTests.simulatedStream(in: dir)
+        let state = dir.appendingPathComponent("state.json")
+        let arguments = ["monitor", "-", "--state", state.path, "--checkpoint-every", "50"] + CLIMonitorTests.fast
+        let live = try LiveMonitor(arguments, output: dir.appendingPathComponent("out1.jsonl"))
+        live.send(lines[0...260])   // header and 260 rows
+        #expect(Self.waitFor { (Self.savedCount(state) ?? 0) >= 250 }, "checkpoint at 250 rows")
+        // A second monitor on the same state refuses while the first runs.
+        let second = try CLI.run(["monitor", csv.path, "--state", state.path] + CLIMonitorTests.fast)
+        #expect(second.status != 0)
+        #expect(second.stderr.contains("is in use by another monitor (process \(live.process.processIdentifier))"), "\(second.stderr)")
+        live.kill9()
+        let saved = try #require(Self.savedCount(state))
+        #expect(saved == 250)
+        // Resume: the first event names the next row expected.
+        let rest = dir.appendingPathComponent("rest.csv")
+        try ([lines[0]] + lines[(saved + 1)...]).joined(separator: "\n").write(to: rest, atomically: true, encoding: .utf8)
+        let resumed = try CLI.run(["monitor", rest.path, "--state", state.path] + CLIMonitorTests.fast)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        let first = try #require(CLIMonitorTests.jsonLines(resumed.stdout).first)
+        #expect(first["event"] as? String == "resume")
+        #expect(first["next"] as? Int == 250)
+        let summary = try #require(CLIMonitorTests.jsonLines(resumed.stdout).last)
+        #expect(summary["observations"] as? Int == lines.count - 1)
+    }
+}
+
+@Suite("CLI: closed output", .enabled(if: CLI.binary != nil, CLI.missingMessage))
+struct CLIClosedOutputTests {
+    /// `monitor ... | head -1`: the monitor stops at the first failed write (exit 141, as for
+    /// SIGPIPE) with the state saved, instead of reading the whole input into a closed pipe.
+    @Test func aClosedStandardOutputStopsTheRunWithTheStateSaved() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let csv = dir.appendingPathComponent("long.csv")
+        let sim = try CLI.run(["simulate", "--nodes", "10", "--segment-lengths", "3000,3000,3000,3000", "--change", "global",
+                               "--seed", "2", "--output", csv.path])
+        #expect(sim.status == 0, "\(sim.stderr)")
+        let state = dir.appendingPathComponent("state.json")
+        let binary = try #require(CLI.binary).path
+        let script = "\"\(binary)\" monitor \"\(csv.path)\" --state \"\(state.path)\" " + CLIMonitorTests.fast.joined(separator: " ")
+            + " | head -1 > /dev/null; echo ${PIPESTATUS[0]}"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = ["-c", script]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        let status = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(status == "141")
+        let saved = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: state)) as? [String: Any])
+        let count = try #require(saved["observationCount"] as? Int)
+        #expect(count > 0 && count < 12000, "stopped early at \(count)")
+    }
+}

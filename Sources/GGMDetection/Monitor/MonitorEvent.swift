@@ -11,6 +11,9 @@ public enum MonitorEvent: Codable, Sendable, Equatable {
     case alarm(Alarm, topGroups: [GroupAttribution.Share]?)
     case networkChange(NetworkChange, topGroups: [GroupAttribution.Share]?)
     case summary(MonitorSummary)
+    /// The first event of a run resumed from a saved state: the 0-based index of the next row
+    /// the monitor expects (feed the input from that row on).
+    case resume(next: Int)
 
     public static let schemaVersion = 1
 
@@ -20,10 +23,11 @@ public enum MonitorEvent: Codable, Sendable, Equatable {
         case .alarm: "alarm"
         case .networkChange: "networkChange"
         case .summary: "summary"
+        case .resume: "resume"
         }
     }
 
-    private enum Keys: String, CodingKey { case event, schema, topGroups }
+    private enum Keys: String, CodingKey { case event, schema, topGroups, next }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: Keys.self)
@@ -38,6 +42,8 @@ public enum MonitorEvent: Codable, Sendable, Equatable {
             try change.encode(to: encoder)
         case let .summary(summary):
             try summary.encode(to: encoder)
+        case let .resume(next):
+            try c.encode(next, forKey: .next)
         }
     }
 
@@ -54,6 +60,7 @@ public enum MonitorEvent: Codable, Sendable, Equatable {
         case "alarm": self = .alarm(try Alarm(from: decoder), topGroups: groups)
         case "networkChange": self = .networkChange(try NetworkChange(from: decoder), topGroups: groups)
         case "summary": self = .summary(try MonitorSummary(from: decoder))
+        case "resume": self = .resume(next: try c.decode(Int.self, forKey: .next))
         default:
             throw DecodingError.dataCorruptedError(forKey: .event, in: c, debugDescription: "unknown event \"\(event)\"")
         }

@@ -71,6 +71,8 @@ public struct MonitorRecord: Sendable {
             changes.append(change)
         case let .summary(s):
             summary = s
+        case .resume:
+            break
         }
     }
 
