@@ -34,11 +34,14 @@ struct MonitorCommand: ParsableCommand {
     @Option(help: "Write a CSV row per evaluated window: index, statistics and thresholds.")
     var trace: String?
 
-    @Option(help: "Monitor state file: loaded if it exists, saved at the end, on errors, on SIGINT/SIGTERM/SIGHUP/SIGPIPE and every --checkpoint-every rows; locked while the monitor runs.")
+    @Option(help: "Monitor state file: loaded if it exists, saved at the end, on errors, on SIGINT/SIGTERM/SIGHUP, when standard output closes, before an alarm is printed and every --checkpoint-seconds; locked while the monitor runs.")
     var state: String?
 
-    @Option(name: .customLong("checkpoint-every"), parsing: .unconditional, help: "With --state, also save it every this many rows (0: never between the end and signals).")
-    var checkpointEvery: Int = 1000
+    @Option(name: .customLong("checkpoint-every"), parsing: .unconditional, help: "With --state, also save it every this many rows (0: not by rows).")
+    var checkpointEvery: Int = 0
+
+    @Option(name: .customLong("checkpoint-seconds"), parsing: .unconditional, help: "With --state, also save it when this many seconds have passed since the last save and a row arrives (0: not by time). Rows that raise an alarm are always saved before the alarm is printed.")
+    var checkpointSeconds: Double = 10
 
     @Option(help: "CSV mapping node to group (node,group), to name the groups most involved in each alarm. The S&P 500 uses its GICS sectors.")
     var groups: String?
@@ -48,6 +51,7 @@ struct MonitorCommand: ParsableCommand {
 
     func validate() throws {
         guard checkpointEvery >= 0 else { throw ValidationError("--checkpoint-every must be 0 (never) or a positive number of rows.") }
+        guard checkpointSeconds >= 0, checkpointSeconds.isFinite else { throw ValidationError("--checkpoint-seconds must be 0 (never) or a positive number of seconds.") }
     }
 
     func run() throws {
@@ -55,6 +59,7 @@ struct MonitorCommand: ParsableCommand {
         let names = source.names
         let session = try MonitorSession(
             names: names, statePath: state, tracePath: trace, checkpointEvery: checkpointEvery,
+            checkpointSeconds: checkpointSeconds,
             makeMonitor: { () throws -> OnlineMonitor in
                 let rule = try thresholdOptions.rule(detector: detection.detector)
                 let configuration = detection.configuration(thresholds: rule)

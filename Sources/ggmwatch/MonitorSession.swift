@@ -32,18 +32,22 @@ final class MonitorSession: @unchecked Sendable {
         set { driver.groups = newValue }
     }
 
-    /// Rows between periodic saves of the state (0: only at the end, on errors and on signals).
+    /// Periodic saves of the state: after `checkpointEvery` rows (0: not by rows), and after
+    /// `checkpointSeconds` seconds once a row has arrived (0: not by time).
     private let checkpointEvery: Int
+    private let checkpointSeconds: Double
     private var rowsSinceCheckpoint = 0
+    private var lastCheckpoint = Date()
     /// Held for the whole run: a second monitor on the same state file refuses to start.
     private var lockDescriptor: Int32 = -1
     /// Whether the monitor resumed from a saved state.
     private(set) var resumed = false
 
     init(names: [String], statePath: String?, tracePath: String?, checkpointEvery: Int = 0,
-         makeMonitor: () throws -> OnlineMonitor) throws {
+         checkpointSeconds: Double = 0, makeMonitor: () throws -> OnlineMonitor) throws {
         self.statePath = statePath
         self.checkpointEvery = checkpointEvery
+        self.checkpointSeconds = checkpointSeconds
         if let statePath { lockDescriptor = try Self.lock(statePath) }
         let fresh = try makeMonitor()
         var monitor = fresh
@@ -192,15 +196,19 @@ final class MonitorSession: @unchecked Sendable {
                 fputs(fields.joined(separator: ",") + "\n", traceFile)
             }
         }
-        for line in lines { try Self.writeLine(line) }
         rowsSinceCheckpoint += 1
-        if checkpointEvery > 0 && rowsSinceCheckpoint >= checkpointEvery {
-            // Periodic save: a kill -9 loses at most this many rows (and never an alarm it printed
-            // without the state that follows it being saved soon after).
+        // A row that raised events is saved before they are printed, so nothing printed is missing
+        // from the state after a kill -9 (a resumed run never repeats an alarm it printed); other
+        // rows are saved periodically, so a kill loses at most one period of them.
+        if statePath != nil && (!lines.isEmpty
+            || (checkpointEvery > 0 && rowsSinceCheckpoint >= checkpointEvery)
+            || (checkpointSeconds > 0 && Date().timeIntervalSince(lastCheckpoint) >= checkpointSeconds)) {
             if let traceFile { fflush(traceFile) }
             guard saveStateLocked() else { throw RunError("the monitor state could not be saved to \(statePath ?? "")") }
             rowsSinceCheckpoint = 0
+            lastCheckpoint = Date()
         }
+        for line in lines { try Self.writeLine(line) }
     }
 
     /// The first event of a resumed run: the index of the next row the monitor expects.
