@@ -66,7 +66,8 @@ struct MonitorCommand: ParsableCommand {
                 if let reference {
                     let network = try NetworkFile.load(path: reference)
                     guard network.names == names else {
-                        throw RunError("the reference network's node names do not match the data's columns (\(network.names.count) vs \(names.count) nodes)")
+                        let mismatch = NodeNameMismatch.first(expected: network.names, found: names)
+                        throw RunError("the node names of the reference network \(reference) do not match the data: \(mismatch.map(String.init(describing:)) ?? "node names differ")")
                     }
                     return try OnlineMonitor(reference: network.referenceModel(path: reference),
                                              configuration: configuration, names: names)

@@ -60,7 +60,8 @@ final class MonitorSession: @unchecked Sendable {
                 throw RunError("\(statePath) is not a monitor state file: \(error)")
             }
             guard monitor.names == names else {
-                throw RunError("state file \(statePath) was saved for \(monitor.names.count) nodes (\(monitor.names.prefix(3).joined(separator: ", "))...), the data has \(names.count) (\(names.prefix(3).joined(separator: ", "))...)")
+                let mismatch = NodeNameMismatch.first(expected: monitor.names, found: names)
+                throw RunError("state file \(statePath) was saved for other columns: \(mismatch.map(String.init(describing:)) ?? "node names differ")")
             }
             let differences = Self.differences(saved: monitor, given: fresh)
             guard differences.isEmpty else {

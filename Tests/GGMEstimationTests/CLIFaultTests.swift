@@ -192,3 +192,21 @@ struct CLIClosedOutputTests {
         #expect(count > 0 && count < 12000, "stopped early at \(count)")
     }
 }
+
+@Suite("CLI: column mismatches", .enabled(if: CLI.binary != nil, CLI.missingMessage))
+struct CLIColumnMismatchTests {
+    /// A state (or reference) for other columns names the first differing column, not "5 vs 5 nodes".
+    @Test func aStateForOtherColumnsNamesTheFirstDifference() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let x = try CLITests.chainData()
+        let first = dir.appendingPathComponent("a.csv"), second = dir.appendingPathComponent("b.csv")
+        try CLI.writeCSV(x, names: ["a", "b", "c", "d", "e", "f"], to: first)
+        try CLI.writeCSV(x, names: ["a", "b", "x", "d", "e", "f"], to: second)
+        let state = dir.appendingPathComponent("state.json")
+        #expect(try CLI.run(["monitor", first.path, "--state", state.path] + CLIInputTests.fast).status == 0)
+        let out = try CLI.run(["monitor", second.path, "--state", state.path] + CLIInputTests.fast)
+        #expect(out.status != 0)
+        #expect(out.stderr.contains("node 3 is \"c\" there, \"x\" in the data (6 nodes each)"), "\(out.stderr)")
+    }
+}
