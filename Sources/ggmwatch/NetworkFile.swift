@@ -68,6 +68,36 @@ struct NetworkFile: Codable, Equatable {
         self.path = fit.lambdaSelection?.path
     }
 
+    /// Takes a file estimated on data in the units of `scale` (`x * 2^-k`) back to the data's
+    /// units: `Omega_ij * 2^-(k_i + k_j)`, `mean_j * 2^k_j`, `beta_jk * 2^(k_j - k_k)`,
+    /// `sigma_j^2 * 2^(2 k_j)`. Edges and partial correlations are unit-free and stay as they are.
+    mutating func rescale(from scale: UnitScale) {
+        let p = dimension
+        for i in 0..<p {
+            for j in 0..<p { precision[i][j] = precision[i][j] / scale.factor(i) / scale.factor(j) }
+        }
+        if let m = mean { mean = m.indices.map { m[$0] * scale.factor($0) } }
+        if var b = coefficients {
+            for j in 0..<p { for k in 0..<p { b[j][k] = b[j][k] * scale.factor(j) / scale.factor(k) } }
+            coefficients = b
+        }
+        if let v = residualVariance { residualVariance = v.indices.map { v[$0] * scale.factor($0) * scale.factor($0) } }
+    }
+
+    /// The first entry that is not a finite number, or a diagonal entry that is not positive
+    /// (an overflow or underflow when the file was rescaled), described for a message.
+    var firstUnrepresentable: String? {
+        for i in 0..<dimension {
+            if !(precision[i][i] > 0 && precision[i][i].isFinite) { return "precision (\(names[i]), \(names[i])) = \(precision[i][i])" }
+            for j in 0..<dimension where !precision[i][j].isFinite { return "precision (\(names[i]), \(names[j])) = \(precision[i][j])" }
+        }
+        if let m = mean, let j = m.indices.first(where: { !m[$0].isFinite }) { return "mean of \(names[j]) = \(m[j])" }
+        if let v = residualVariance, let j = v.indices.first(where: { !(v[$0] > 0 && v[$0].isFinite) }) {
+            return "residual variance of \(names[j]) = \(v[j])"
+        }
+        return nil
+    }
+
     /// The number of nodes p.
     var dimension: Int { names.count }
 

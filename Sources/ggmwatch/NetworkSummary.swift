@@ -13,14 +13,35 @@ enum NetworkFitting {
         var seconds: Double
     }
 
-    static func fit(_ dataset: Dataset, estimator: NetworkEstimator) throws(EstimationError) -> Outcome {
-        let moments = RunningMoments(rows: dataset.values)
+    /// The data are first brought to a safe range by an exact power-of-two change of units
+    /// (``UnitScale``), so the network does not depend on the unit of measurement; the file is
+    /// written in the data's units, and a network that cannot be represented in them (data
+    /// around 1e-155, whose precision would be about 1e310) is an error, not an infinity.
+    static func fit(_ dataset: Dataset, estimator: NetworkEstimator) throws -> Outcome {
+        let p = dataset.values.columns
+        let scale = UnitScale(rows: dataset.values.elements, dimension: p)
+        var values = dataset.values
+        if !scale.isIdentity {
+            for t in 0..<values.rows {
+                let row = scale.apply(Array(values.elements[(t * p)..<((t + 1) * p)]))
+                values.elements.replaceSubrange((t * p)..<((t + 1) * p), with: row)
+            }
+        }
+        let moments = RunningMoments(rows: values)
         let covariance = moments.covariance()
         let n = dataset.rowCount
         let start = DispatchTime.now().uptimeNanoseconds
         let fit = try estimator.fit(covariance: covariance, sampleSize: n)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
-        let file = NetworkFile(fit: fit, names: dataset.names, mean: moments.mean, sampleSize: n, lambdaRule: estimator.lambda)
+        var file = NetworkFile(fit: fit, names: dataset.names, mean: moments.mean, sampleSize: n, lambdaRule: estimator.lambda)
+        if !scale.isIdentity {
+            file.rescale(from: scale)
+            if let bad = file.firstUnrepresentable {
+                throw RunError("the fitted network cannot be written in the data's units: \(bad) (the data's magnitudes, "
+                               + "down to 2^\(scale.exponents.min() ?? 0) and up to 2^\(scale.exponents.max() ?? 0), put the "
+                               + "precision outside the range of Double); rescale the data, for example to unit variance")
+            }
+        }
         return Outcome(file: file, seconds: seconds)
     }
 }

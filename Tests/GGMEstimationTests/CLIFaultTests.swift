@@ -210,3 +210,55 @@ struct CLIColumnMismatchTests {
         #expect(out.stderr.contains("node 3 is \"c\" there, \"x\" in the data (6 nodes each)"), "\(out.stderr)")
     }
 }
+
+/// Data in extreme units (1e150, 1e-155) give the results of the same data in ordinary units,
+/// or a clear error when the answer itself cannot be written as a Double.
+@Suite("CLI: units", .enabled(if: CLI.binary != nil, CLI.missingMessage))
+struct CLIUnitTests {
+    static func scaledData(_ factor: Double, in dir: URL) throws -> URL {
+        var x = try CLITests.chainData()
+        for k in x.elements.indices { x.elements[k] *= factor }
+        let url = dir.appendingPathComponent("data-\(factor).csv")
+        try CLI.writeCSV(x, names: CLIInputTests.names, to: url)
+        return url
+    }
+
+    @Test func monitorAlarmsDoNotDependOnTheUnit() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let options = ["--burn-in", "100", "--window", "30", "--refit-every", "30", "--threshold", "1.5", "--local-threshold", "3"]
+        func alarms(_ factor: Double) throws -> [String] {
+            let out = try CLI.run(["monitor", try Self.scaledData(factor, in: dir).path] + options)
+            #expect(out.status == 0, "\(out.stderr)")
+            let text = String(decoding: out.stdout, as: UTF8.self)
+            #expect(!text.contains("nan") && !text.contains("inf"))
+            return text.split(separator: "\n").filter { $0.contains("\"event\":\"alarm\"") }.map {
+                String($0.split(separator: ",").first { $0.hasPrefix("\"index\"") } ?? "")
+            }
+        }
+        let unit = try alarms(1)
+        #expect(!unit.isEmpty, "the settings should raise alarms")
+        #expect(try alarms(1e150) == unit)
+        #expect(try alarms(1e-155) == unit)
+    }
+
+    @Test func fitWritesTheNetworkInTheDataUnitsOrSaysWhyNot() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let big = dir.appendingPathComponent("big.json"), unit = dir.appendingPathComponent("unit.json")
+        #expect(try CLI.run(["fit", try Self.scaledData(1, in: dir).path, "-o", unit.path]).status == 0)
+        let out = try CLI.run(["fit", try Self.scaledData(1e150, in: dir).path, "-o", big.path])
+        #expect(out.status == 0, "\(out.stderr)")
+        struct File: Decodable { struct Edge: Decodable { let partialCorrelation: Double }; let precision: [[Double]]; let edges: [Edge] }
+        let a = try JSONDecoder().decode(File.self, from: Data(contentsOf: unit))
+        let b = try JSONDecoder().decode(File.self, from: Data(contentsOf: big))
+        #expect(a.edges.count == b.edges.count)
+        for (e, f) in zip(a.edges, b.edges) { #expect(abs(e.partialCorrelation - f.partialCorrelation) < 1e-9) }
+        #expect(abs(b.precision[0][0] / 1e-300 - a.precision[0][0]) < 1e-9 * a.precision[0][0])
+
+        let tiny = try CLI.run(["fit", try Self.scaledData(1e-155, in: dir).path, "-o", dir.appendingPathComponent("t.json").path])
+        #expect(tiny.status != 0)
+        #expect(tiny.stderr.contains("cannot be written in the data's units"), "\(tiny.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("t.json").path))
+    }
+}

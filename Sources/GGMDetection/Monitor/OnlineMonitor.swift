@@ -37,9 +37,24 @@ extension SequentialMonitor where Score == NetworkScore {
     /// A monitor scoring the stream against a fixed, given reference.
     public init(reference: ReferenceModel, configuration: MonitorConfiguration = MonitorConfiguration(),
                 names: [String]? = nil) throws(MonitorError) {
-        try self.init(fixed: NetworkScore(reference: reference, window: configuration.window,
+        // A reference for data far from unit magnitude (precision entries about 1e-300, say) is
+        // moved, with the stream, to units where its statistics are computed without overflow.
+        let p = reference.dimension
+        let scale = UnitScale(magnitudes: reference.precisionDiagonal.map { 1 / $0.squareRoot() })
+        var model = reference
+        if !scale.isIdentity {
+            var omega = reference.precision
+            for i in 0..<p { for j in 0..<p { omega[i, j] = omega[i, j] * scale.factor(i) * scale.factor(j) } }
+            do {
+                model = try ReferenceModel(precision: omega, mean: scale.apply(reference.mean), sampleSize: reference.sampleSize)
+            } catch {
+                throw .invalidConfiguration("the reference cannot be moved to a safe range of units: \(error)")
+            }
+        }
+        try self.init(fixed: NetworkScore(reference: model, window: configuration.window,
                                           detector: configuration.detector, estimator: configuration.estimator),
                       settings: configuration.settings, names: names)
+        if !scale.isIdentity { unitScale = scale }
     }
 
     /// The settings, as given.

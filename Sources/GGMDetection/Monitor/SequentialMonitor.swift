@@ -103,6 +103,11 @@ public struct SequentialMonitor<Score: WindowScore>: Sendable {
     public private(set) var calibrationCount: Int = 0
     /// What is scored.
     public private(set) var score: Score
+    /// The exact power-of-two change of units applied to every observation before it is scored,
+    /// chosen from the stream's first observation when the monitor estimates its own reference,
+    /// or from the diagonal of a fixed network reference (nil: none, the data are in a safe
+    /// range). See ``UnitScale``.
+    public internal(set) var unitScale: UnitScale?
 
     private var quietSteps: Int = 0
     /// The last `historyLength` observations and labels, for estimating change times.
@@ -184,6 +189,11 @@ public struct SequentialMonitor<Score: WindowScore>: Sendable {
         let index = observationCount
         guard x.count == p else { throw .dimensionMismatch(index: index, expected: p, found: x.count) }
         for j in 0..<p where !x[j].isFinite { throw .nonFiniteValue(index: index, node: j) }
+        if index == 0 && !fixedReference {
+            let scale = UnitScale(magnitudes: x)
+            unitScale = scale.isIdentity ? nil : scale
+        }
+        let x = unitScale?.apply(x) ?? x
 
         if phase == .awaitingThresholds {
             observationCount += 1
@@ -423,7 +433,7 @@ extension SequentialMonitor: Codable {
     private enum CodingKeys: String, CodingKey {
         case format, settings, names, fixedReference, observationCount, phase, segmentStart, alarms, thresholds
         case fitCount, calibration, calibrationCount, score, quietSteps, history, burnInRows, pendingComparison
-        case held, heldLabels
+        case held, heldLabels, unitScale
     }
 
     /// Version of the saved state's layout.
@@ -450,6 +460,7 @@ extension SequentialMonitor: Codable {
         try c.encodeIfPresent(pendingComparison, forKey: .pendingComparison)
         try c.encode(held, forKey: .held)
         try c.encode(heldLabels, forKey: .heldLabels)
+        try c.encodeIfPresent(unitScale, forKey: .unitScale)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -477,10 +488,12 @@ extension SequentialMonitor: Codable {
         pendingComparison = try c.decodeIfPresent(PendingComparison.self, forKey: .pendingComparison)
         held = try c.decode([Double].self, forKey: .held)
         heldLabels = try c.decode([String?].self, forKey: .heldLabels)
+        unitScale = try c.decodeIfPresent(UnitScale.self, forKey: .unitScale)
         let p = score.dimension
         guard names.count == p, history.dimension == p, history.capacity == 3 * settings.window,
               score.window == settings.window, burnInRows.count % max(p, 1) == 0,
-              held.count == heldLabels.count * p, observationCount >= segmentStart, segmentStart >= 0,
+              held.count == heldLabels.count * p, unitScale.map({ $0.dimension == p && $0.exponents.allSatisfy { abs($0) < 1100 } }) ?? true,
+              observationCount >= segmentStart, segmentStart >= 0,
               pendingComparison.map({ $0.precision.rows == p && $0.precision.columns == p }) ?? true else {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
                 debugDescription: "the monitor state is inconsistent (its parts disagree on the dimension or window)"))
