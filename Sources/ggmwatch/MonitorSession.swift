@@ -164,6 +164,23 @@ final class MonitorSession: @unchecked Sendable {
         }
     }
 
+    /// The nearly collinear pairs last reported on standard error (reported again only when they change).
+    private var reportedCollinear: [[Int]] = []
+
+    /// Says, once per change of the set, which pairs of nodes the reference treats as nearly
+    /// collinear (their local entry and global terms centred on the segment's own moments).
+    private func reportCollinearity() {
+        let pairs = monitor.score.recentredPairs
+        let keys = pairs.map { [$0.u, $0.v] }
+        guard keys != reportedCollinear else { return }
+        reportedCollinear = keys
+        guard !pairs.isEmpty else { return }
+        let names = monitor.names
+        let listed = pairs.prefix(10).map { "\(names[$0.u])-\(names[$0.v]) (correlation \(String(format: "%.4f", $0.correlation)))" }
+        FileHandle.standardError.write("monitor: note: nearly collinear nodes, scored against their own segment's moments: "
+            + listed.joined(separator: ", ") + (pairs.count > 10 ? " and \(pairs.count - 10) more" : "") + "\n")
+    }
+
     func process(_ observation: Observation) throws {
         lock.lock()
         defer { lock.unlock() }
@@ -182,6 +199,7 @@ final class MonitorSession: @unchecked Sendable {
         if monitor.calibrationCount > calibrations, let warning = monitor.calibration?.resolutionWarning {
             FileHandle.standardError.write("monitor: warning: \(warning)\n")
         }
+        reportCollinearity()
         // An event that cannot be written is an error (exit code non-zero, state saved), never a dropped line.
         let lines = try output.events.map { event in
             do { return try event.jsonLine() } catch {

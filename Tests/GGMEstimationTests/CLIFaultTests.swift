@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import GGMCore
 
 /// Option values and environments that used to crash, pass silently or fail late.
 @Suite("CLI: faults", .enabled(if: CLI.binary != nil, CLI.missingMessage))
@@ -260,5 +261,33 @@ struct CLIUnitTests {
         #expect(tiny.status != 0)
         #expect(tiny.stderr.contains("cannot be written in the data's units"), "\(tiny.stderr)")
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("t.json").path))
+    }
+}
+
+/// A near-copy of a column is named on standard error and does not make stationary data alarm.
+@Suite("CLI: collinearity", .enabled(if: CLI.binary != nil, CLI.missingMessage))
+struct CLICollinearityTests {
+    @Test func nearlyCollinearColumnsAreNamed() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let x = try CLITests.chainData()
+        var rng = SeededGenerator(seed: 4)
+        var y = Matrix(rows: x.rows, columns: 7)
+        for t in 0..<x.rows {
+            for j in 0..<6 { y[t, j] = x[t, j] }
+            y[t, 6] = x[t, 1] + 0.2 * rng.nextStandardNormal()   // x[, 1] has standard deviation about 2: correlation about 0.995
+        }
+        let url = dir.appendingPathComponent("dup.csv")
+        try CLI.writeCSV(y, names: CLIInputTests.names + ["copy"], to: url)
+        let base = dir.appendingPathComponent("base.csv")
+        try CLI.writeCSV(x, names: CLIInputTests.names, to: base)
+        let options = ["--method", "glasso", "--burn-in", "150", "--window", "30", "--refit-every", "30",
+                       "--threshold", "6", "--local-threshold", "6"]
+        let out = try CLI.run(["monitor", url.path] + options)
+        #expect(out.status == 0, "\(out.stderr)")
+        #expect(out.stderr.contains("nearly collinear nodes") && out.stderr.contains("b-copy"), "\(out.stderr)")
+        let without = try CLI.run(["monitor", base.path] + options)
+        func alarms(_ o: CLI.Output) -> Int { String(decoding: o.stdout, as: UTF8.self).components(separatedBy: "\"event\":\"alarm\"").count - 1 }
+        #expect(alarms(out) <= alarms(without), "the near-copy adds no alarm")
     }
 }

@@ -74,6 +74,12 @@ public struct NetworkScore: WindowScore {
     public var referenceSampleSize: Int { engine?.reference.sampleSize ?? 0 }
     public var precision: Matrix? { engine?.reference.precision }
 
+    /// Pairs of distinct nodes whose local entry the current reference centres on its own segment
+    /// (nearly collinear nodes, see ``RecentredEntry``), with their correlation on that segment.
+    public var recentredPairs: [RecentredEntry] {
+        (engine?.reference.recentred ?? []).filter { $0.u != $0.v }
+    }
+
     public mutating func accumulate(_ x: [Double]) {
         pending.append(contentsOf: x)
         if pending.count / dimension >= Self.pendingBatchRows { flushPending() }
@@ -105,12 +111,14 @@ public struct NetworkScore: WindowScore {
             }
             throw ScoreFitError(String(describing: error))
         }
-        let reference: ReferenceModel
+        var reference: ReferenceModel
         do {
             reference = try ReferenceModel(precision: fit.precision, mean: moments.mean, sampleSize: n)
         } catch {
             throw ScoreFitError(error.description)
         }
+        let recentred = RecentredEntry.find(reference: reference, covariance: covariance, window: window)
+        if !recentred.isEmpty { reference.recentred = recentred }
         network = fit
         if newSegment || engine == nil {
             engine = WindowStatistics(reference: reference, window: window, detector: detector)

@@ -17,6 +17,9 @@ public struct ReferenceModel: Codable, Sendable, Equatable {
     public let rNorm4Squared: Double
     /// Number of observations the reference was estimated from (0 when given by the user).
     public let sampleSize: Int
+    /// Local entries centred and scaled on the reference segment's own moments (nearly collinear
+    /// nodes; see ``RecentredEntry``); nil or empty: every entry follows the paper's formula.
+    public internal(set) var recentred: [RecentredEntry]?
 
     public enum InvalidReference: Error, CustomStringConvertible, Equatable {
         case notSymmetric

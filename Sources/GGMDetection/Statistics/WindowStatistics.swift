@@ -94,6 +94,7 @@ public struct WindowStatistics: Sendable {
         g1 = GlobalStatistic.centering(window: window)
         g2 = GlobalStatistic.scaling(window: window)
         globalScale = reference.precisionDiagonal.map { 1 / (Double(window) * $0) }
+        for entry in reference.recentred ?? [] where entry.rescalesGlobal { globalScale[entry.u] = 1 / (Double(window) * entry.centre) }
         guard detector.usesLocal else { return }
         let p = dimension
         let w = Double(window)
@@ -109,6 +110,11 @@ public struct WindowStatistics: Sendable {
                 localScale[k] = 1 / (sqrtW * LocalStatistic.entryStandardDeviation(omega, u, v))
                 k += 1
             }
+        }
+        for entry in reference.recentred ?? [] where entry.recentresLocal {
+            let k = entry.u * p - entry.u * (entry.u - 1) / 2 + (entry.v - entry.u)
+            localOffset[k] = w * entry.centre
+            localScale[k] = 1 / (sqrtW * entry.standardDeviation)
         }
     }
 
