@@ -191,3 +191,20 @@ extension Matrix: CustomStringConvertible {
         "Matrix(\(rows)x\(columns))"
     }
 }
+
+extension Matrix {
+    private enum CodingKeys: String, CodingKey { case rows, columns, elements }
+
+    /// Decoding checks the shape (untrusted files: a saved state or a network file).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let rows = try c.decode(Int.self, forKey: .rows), columns = try c.decode(Int.self, forKey: .columns)
+        let elements = try c.decode([Double].self, forKey: .elements)
+        let (size, overflow) = rows.multipliedReportingOverflow(by: columns)
+        guard rows >= 0, columns >= 0, !overflow, elements.count == size else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                debugDescription: "a \(rows) x \(columns) matrix cannot have \(elements.count) entries"))
+        }
+        self.init(rows: rows, columns: columns, elements: elements)
+    }
+}

@@ -96,7 +96,8 @@ public struct RowRing: Codable, Sendable, Equatable {
         labels = try c.decodeIfPresent([String?].self, forKey: .labels) ?? []
         head = try c.decode(Int.self, forKey: .head)
         count = try c.decode(Int.self, forKey: .count)
-        guard capacity >= 1, dimension >= 0, values.count == capacity * dimension,
+        let (size, overflow) = capacity.multipliedReportingOverflow(by: max(dimension, 0))
+        guard capacity >= 1, dimension >= 0, !overflow, values.count == size,
               labels.isEmpty || labels.count == capacity,
               (0..<capacity).contains(head), (0...capacity).contains(count) else {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,

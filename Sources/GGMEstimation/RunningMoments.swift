@@ -222,3 +222,27 @@ public struct RunningMoments: Codable, Sendable, Equatable {
         }
     }
 }
+
+extension RunningMoments {
+    private enum CodingKeys: String, CodingKey { case dimension, count, shift, shiftedSum, shiftedSumOfProducts }
+
+    /// Decoding checks that the parts agree (untrusted files: a saved state).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let p = try c.decode(Int.self, forKey: .dimension)
+        let count = try c.decode(Int.self, forKey: .count)
+        let shift = try c.decode([Double].self, forKey: .shift)
+        let sum = try c.decode([Double].self, forKey: .shiftedSum)
+        let products = try c.decode(Matrix.self, forKey: .shiftedSumOfProducts)
+        guard p >= 0, count >= 0, shift.isEmpty || shift.count == p, count == 0 || shift.count == p,
+              sum.count == p, products.rows == p, products.columns == p else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                debugDescription: "running moments of dimension \(p) with \(count) observations have parts of the wrong size"))
+        }
+        self.init(dimension: p)
+        self.count = count
+        self.shift = shift
+        self.shiftedSum = sum
+        self.shiftedSumOfProducts = products
+    }
+}

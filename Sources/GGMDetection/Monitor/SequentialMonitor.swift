@@ -490,9 +490,15 @@ extension SequentialMonitor: Codable {
         heldLabels = try c.decode([String?].self, forKey: .heldLabels)
         unitScale = try c.decodeIfPresent(UnitScale.self, forKey: .unitScale)
         let p = score.dimension
+        do {
+            try settings.validate(dimension: p, fixedReference: fixedReference, minimumDimension: 1)
+        } catch {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "invalid settings: \(error)"))
+        }
         guard names.count == p, history.dimension == p, history.capacity == 3 * settings.window,
               score.window == settings.window, burnInRows.count % max(p, 1) == 0,
               held.count == heldLabels.count * p, unitScale.map({ $0.dimension == p && $0.exponents.allSatisfy { abs($0) < 1100 } }) ?? true,
+              phase == .burnIn || score.isFitted,
               observationCount >= segmentStart, segmentStart >= 0,
               pendingComparison.map({ $0.precision.rows == p && $0.precision.columns == p }) ?? true else {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,

@@ -128,8 +128,12 @@ public struct NetworkScore: WindowScore {
     }
 
     public mutating func push(_ x: [Double], evicted: inout [Double]) -> Bool {
-        engine!.push(x, evicted: &evicted)
+        // Nothing fitted (only reachable from an edited state file, which decoding rejects): nothing to score.
+        guard engine != nil else { return false }
+        return engine!.push(x, evicted: &evicted)
     }
+
+    public var isFitted: Bool { engine != nil }
 
     public func statistics() -> StatisticMap {
         guard let engine else { return StatisticMap() }
@@ -195,5 +199,44 @@ public struct NetworkScore: WindowScore {
 
     public func calibrationSummary() -> ReferenceSummary? {
         engine.map { ReferenceSummary($0.reference) }
+    }
+}
+
+extension NetworkScore {
+    private enum CodingKeys: String, CodingKey { case window, detector, estimator, dimension, moments, pending, engine, network }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(window, forKey: .window)
+        try c.encode(detector, forKey: .detector)
+        try c.encode(estimator, forKey: .estimator)
+        try c.encode(dimension, forKey: .dimension)
+        try c.encode(moments, forKey: .moments)
+        try c.encode(pending, forKey: .pending)
+        try c.encodeIfPresent(engine, forKey: .engine)
+        try c.encodeIfPresent(network, forKey: .network)
+    }
+
+    /// Decoding checks that the parts agree on the dimension and window (untrusted files: a saved state).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let p = try c.decode(Int.self, forKey: .dimension), window = try c.decode(Int.self, forKey: .window)
+        let detector = try c.decode(DetectorKind.self, forKey: .detector)
+        let estimator = try c.decode(NetworkEstimator.self, forKey: .estimator)
+        let moments = try c.decode(RunningMoments.self, forKey: .moments)
+        let pending = try c.decode([Double].self, forKey: .pending)
+        let engine = try c.decodeIfPresent(WindowStatistics.self, forKey: .engine)
+        let network = try c.decodeIfPresent(NetworkFit.self, forKey: .network)
+        guard p >= 1, window >= 2, moments.dimension == p, pending.count % p == 0,
+              engine.map({ $0.dimension == p && $0.window == window && $0.detector == detector }) ?? true,
+              network.map({ $0.dimension == p }) ?? true else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                debugDescription: "the network score's parts disagree on the dimension or window"))
+        }
+        self.init(dimension: p, window: window, detector: detector, estimator: estimator)
+        self.moments = moments
+        self.pending = pending
+        self.engine = engine
+        self.network = network
     }
 }

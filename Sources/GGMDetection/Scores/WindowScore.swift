@@ -203,6 +203,9 @@ public protocol WindowScore: Codable, Sendable {
     /// A summary of the fitted null to decide when a calibration still applies after a restart;
     /// nil: recalibrate after every restart.
     func calibrationSummary() -> ReferenceSummary?
+    /// Whether a null is fitted, so that observations can be scored (a decoded state past its
+    /// burn-in whose score has none is rejected as corrupt).
+    var isFitted: Bool { get }
 }
 
 extension WindowScore {
@@ -214,4 +217,5 @@ extension WindowScore {
     public func calibrationSummary() -> ReferenceSummary? { nil }
     public func validate(burnIn: Int) -> String? { nil }
     public var nullMean: [Double]? { nil }
+    public var isFitted: Bool { true }
 }

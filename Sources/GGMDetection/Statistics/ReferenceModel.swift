@@ -69,3 +69,42 @@ public struct ReferenceModel: Codable, Sendable, Equatable {
         precision.partialCorrelation(u, v)
     }
 }
+
+extension ReferenceModel {
+    private enum CodingKeys: String, CodingKey {
+        case mean, precision, sparsePrecision, precisionDiagonal, rNorm4Squared, sampleSize, recentred
+    }
+
+    /// Writes every field (the derived ones too, for readers of the file).
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(mean, forKey: .mean)
+        try c.encode(precision, forKey: .precision)
+        try c.encode(sparsePrecision, forKey: .sparsePrecision)
+        try c.encode(precisionDiagonal, forKey: .precisionDiagonal)
+        try c.encode(rNorm4Squared, forKey: .rNorm4Squared)
+        try c.encode(sampleSize, forKey: .sampleSize)
+        try c.encodeIfPresent(recentred, forKey: .recentred)
+    }
+
+    /// Decoding rebuilds the derived fields from the precision and mean through the validating
+    /// initializer (untrusted files: a saved state), so edited derived fields cannot disagree.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let precision = try c.decode(Matrix.self, forKey: .precision)
+        let mean = try c.decode([Double].self, forKey: .mean)
+        let sampleSize = try c.decode(Int.self, forKey: .sampleSize)
+        do {
+            try self.init(precision: precision, mean: mean, sampleSize: max(0, sampleSize))
+        } catch {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description))
+        }
+        let recentred = try c.decodeIfPresent([RecentredEntry].self, forKey: .recentred)
+        let p = precision.rows
+        guard (recentred ?? []).allSatisfy({ $0.u >= 0 && $0.u <= $0.v && $0.v < p && $0.standardDeviation > 0
+                                             && $0.standardDeviation.isFinite && $0.centre.isFinite }) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "re-centred entries out of range"))
+        }
+        self.recentred = recentred
+    }
+}

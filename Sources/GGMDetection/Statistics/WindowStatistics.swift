@@ -425,7 +425,7 @@ public struct WindowStatistics: Sendable {
     ///
     /// - Complexity: O(p^2 log count).
     public func topEdges(_ count: Int, includeDiagonal: Bool = true) -> [EdgeScore] {
-        guard detector.usesLocal else { return [] }
+        guard detector.usesLocal, count > 0 else { return [] }
         var best: [(Double, Int)] = []
         for k in crossSums.indices {
             let a = Swift.abs(crossSums[k] - localOffset[k]) * localScale[k]
