@@ -74,7 +74,15 @@ public final class ObservationReader: ObservationSource {
     /// Data lines read while detecting the format and not yet delivered, oldest first.
     private var pending: [(bytes: [UInt8], line: Int)] = []
     /// The last delivered values (kept only under ``MissingValuePolicy/previous``).
-    private var previous: [Double]?
+    public private(set) var previous: [Double]?
+
+    /// Under ``MissingValuePolicy/previous``, the values a missing cell of the next row takes
+    /// before any row has been delivered: those of the row before it in an earlier run (a
+    /// resumed monitor's saved values). Ignored for another policy or length.
+    public func carryForward(_ values: [Double]) {
+        guard missingValuePolicy == .previous, values.count == names.count, values.allSatisfy(\.isFinite) else { return }
+        previous = values
+    }
     /// The first missing cell of the first dropped row, for ``DataError/allRowsSkipped(source:rows:line:column:name:lastColumn:)``.
     private var firstSkippedCell: (line: Int, column: Int, name: String, lastColumn: Bool)?
     /// The check behind ``ReadWarning/increasingFirstColumn(name:rows:first:last:)``, while it runs.

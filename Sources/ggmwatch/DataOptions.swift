@@ -109,17 +109,20 @@ struct DataOptions: ParsableArguments {
     /// For a file the stream prints format warnings to standard error as they are found and the
     /// skipped rows and filled cells at the end of input; its `skippedRows` counts the rows
     /// dropped by `--missing skip-row`.
-    func openStream() throws -> any ObservationSource {
+    func openStream() throws -> any ObservationSource { try openStreamAndReader().source }
+
+    /// ``openStream()`` and the file reader underneath it (nil for the embedded data).
+    func openStreamAndReader() throws -> (source: any ObservationSource, reader: ObservationReader?) {
         if sp500 {
             let (returns, _) = try SP500.returns(from: from, to: to, options: Self.sp500Options(ewmaScale: ewmaScale))
-            return returns.stream()
+            return (returns.stream(), nil)
         }
         let reader = try ObservationReader(path: data ?? "-", options: format.readOptions)
         let range = LabelRange(from: from, to: to)
         let source: any ObservationSource = range.isUnbounded ? reader : try LabelRangeSource(reader, range: range)
         var reporting = ReportingSource(base: source, reader: reader)
         reporting.printNewWarnings()
-        return reporting
+        return (reporting, reader)
     }
 
     /// The group of each node: the S&P 500 sectors with `--sp500`, or those of a `node,group` CSV.

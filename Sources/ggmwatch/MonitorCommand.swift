@@ -55,7 +55,8 @@ struct MonitorCommand: ParsableCommand {
     }
 
     func run() throws {
-        var source = try data.openStream()
+        let opened = try data.openStreamAndReader()
+        var source = opened.source
         let names = source.names
         let session = try MonitorSession(
             names: names, statePath: state, tracePath: trace, checkpointEvery: checkpointEvery,
@@ -75,6 +76,20 @@ struct MonitorCommand: ParsableCommand {
                 return try OnlineMonitor(dimension: names.count, configuration: configuration, names: names)
             })
         session.groups = try data.nodeGroups(names: names, groupsPath: groups)
+        if let path = data.data, path != "-", !data.sp500, let identity = InputCheckpoint.identity(path: path) {
+            session.inputIdentity = (path, identity.length, identity.digest)
+        }
+        if session.resumed, let state, let saved = InputCheckpoint.load(statePath: state) {
+            if let path = data.data, saved.matches(path: path) {
+                // The same file (or the same file grown): its first rows were consumed by the saved run.
+                var skipped = 0
+                while skipped < saved.consumed, try source.next() != nil { skipped += 1 }
+                session.skippedAtStart = skipped
+                FileHandle.standardError.write("monitor: \(path) is the input of the saved run: skipped its first \(skipped) observations, already consumed\n")
+            } else if let previous = saved.previous {
+                opened.reader?.carryForward(previous)
+            }
+        }
         session.installSignalHandlers()
         if session.resumed { session.writeResumeEvent() }
         let progress = Progress(enabled: !quiet && data.data != nil && data.data != "-")

@@ -42,6 +42,12 @@ final class MonitorSession: @unchecked Sendable {
     private var lockDescriptor: Int32 = -1
     /// Whether the monitor resumed from a saved state.
     private(set) var resumed = false
+    /// The data file being read (nil: standard input or the embedded data), for ``InputCheckpoint``.
+    var inputIdentity: (path: String, length: Int, digest: String)?
+    /// Observations of the input skipped at the start because an earlier run consumed them.
+    var skippedAtStart = 0
+    /// The values of the last observation processed (carried by `--missing previous` across runs).
+    private var lastValues: [Double]?
 
     init(names: [String], statePath: String?, tracePath: String?, checkpointEvery: Int = 0,
          checkpointSeconds: Double = 0, makeMonitor: () throws -> OnlineMonitor) throws {
@@ -196,6 +202,7 @@ final class MonitorSession: @unchecked Sendable {
         case let .failure(error): throw RunError("line \(observation.line) (row \(observation.index)): \(error)")
         }
         lastLabel = observation.label
+        lastValues = observation.values
         if monitor.calibrationCount > calibrations, let warning = monitor.calibration?.resolutionWarning {
             FileHandle.standardError.write("monitor: warning: \(warning)\n")
         }
@@ -280,6 +287,10 @@ final class MonitorSession: @unchecked Sendable {
             guard rename(temporary, statePath) == 0 else {
                 throw RunError("rename to \(statePath) failed (errno \(errno))")
             }
+            let checkpoint = InputCheckpoint(path: inputIdentity?.path ?? "-", prefixLength: inputIdentity?.length ?? 0,
+                                             prefixDigest: inputIdentity?.digest ?? "",
+                                             consumed: skippedAtStart + driver.observationsThisRun, previous: lastValues)
+            try checkpoint.save(statePath: statePath)
             return true
         } catch {
             FileHandle.standardError.write("monitor: could not save state to \(statePath): \(error)\n")

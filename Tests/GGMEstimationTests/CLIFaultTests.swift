@@ -291,3 +291,60 @@ struct CLICollinearityTests {
         #expect(alarms(out) <= alarms(without), "the near-copy adds no alarm")
     }
 }
+
+/// A resumed monitor given the file of the saved run skips the rows already consumed; given the
+/// next part of a stream, `--missing previous` carries the saved run's last values into it.
+@Suite("CLI: resuming on a file", .enabled(if: CLI.binary != nil, CLI.missingMessage))
+struct CLIResumeInputTests {
+    static let options = ["--burn-in", "100", "--window", "30", "--refit-every", "30", "--threshold", "1.5", "--local-threshold", "3"]
+
+    static func lines(_ x: Matrix) -> [String] {
+        (0..<x.rows).map { x.row($0).map { "\($0)" }.joined(separator: ",") }
+    }
+
+    static func events(_ out: CLI.Output) -> [String] {
+        String(decoding: out.stdout, as: UTF8.self).split(separator: "\n").map(String.init)
+            .filter { $0.contains("\"event\":\"alarm\"") || $0.contains("\"event\":\"networkChange\"") }
+    }
+
+    @Test func theSameFileGrownIsNotScoredTwice() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let rows = Self.lines(try CLITests.chainData())
+        let header = CLIInputTests.names.joined(separator: ",")
+        let file = dir.appendingPathComponent("grow.csv"), state = dir.appendingPathComponent("state.json")
+        try ([header] + rows).joined(separator: "\n").appending("\n").write(to: file, atomically: true, encoding: .utf8)
+        let whole = try CLI.run(["monitor", file.path] + Self.options)
+        #expect(!Self.events(whole).isEmpty)
+
+        try ([header] + rows.prefix(170)).joined(separator: "\n").appending("\n").write(to: file, atomically: true, encoding: .utf8)
+        let first = try CLI.run(["monitor", file.path, "--state", state.path] + Self.options)
+        try ([header] + rows).joined(separator: "\n").appending("\n").write(to: file, atomically: true, encoding: .utf8)
+        let second = try CLI.run(["monitor", file.path, "--state", state.path] + Self.options)
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(second.stderr.contains("skipped its first 170 observations"), "\(second.stderr)")
+        #expect(Self.events(first) + Self.events(second) == Self.events(whole))
+        let third = try CLI.run(["monitor", file.path, "--state", state.path] + Self.options)
+        #expect(Self.events(third).isEmpty, "a third run on the same file has nothing new")
+    }
+
+    @Test func missingPreviousCarriesAcrossARestart() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var rows = Self.lines(try CLITests.chainData())
+        rows[170] = "," + rows[170].split(separator: ",", omittingEmptySubsequences: false).dropFirst().joined(separator: ",")
+        let header = CLIInputTests.names.joined(separator: ",")
+        let whole = dir.appendingPathComponent("whole.csv"), a = dir.appendingPathComponent("a.csv"), b = dir.appendingPathComponent("b.csv")
+        try ([header] + rows).joined(separator: "\n").appending("\n").write(to: whole, atomically: true, encoding: .utf8)
+        try ([header] + rows.prefix(170)).joined(separator: "\n").appending("\n").write(to: a, atomically: true, encoding: .utf8)
+        try ([header] + rows.dropFirst(170)).joined(separator: "\n").appending("\n").write(to: b, atomically: true, encoding: .utf8)
+        let state = dir.appendingPathComponent("state.json")
+        let options = Self.options + ["--missing", "previous"]
+        let one = try CLI.run(["monitor", whole.path] + options)
+        #expect(one.status == 0, "\(one.stderr)")
+        let first = try CLI.run(["monitor", a.path, "--state", state.path] + options)
+        let second = try CLI.run(["monitor", b.path, "--state", state.path] + options)
+        #expect(second.status == 0, "the first row of the second part has a missing cell: \(second.stderr)")
+        #expect(Self.events(first) + Self.events(second) == Self.events(one))
+    }
+}
