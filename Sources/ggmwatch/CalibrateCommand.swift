@@ -58,6 +58,7 @@ struct CalibrateCommand: ParsableCommand {
     }
 
     func run() throws {
+        try OutputFile.checkWritable(output, what: "the calibration output")
         let rule = try thresholdOptions.rule(detector: detection.detector)
         guard case let .calibrated(settings) = rule else { return }
         let configuration = detection.configuration(thresholds: rule)
@@ -113,7 +114,7 @@ struct CalibrateCommand: ParsableCommand {
         if let output {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try encoder.encode(result).write(to: URL(fileURLWithPath: output))
+            try OutputFile.write(try encoder.encode(result), to: output, what: "the calibration output")
         }
     }
 }

@@ -58,6 +58,7 @@ struct DemoCommand: ParsableCommand {
     }
 
     func run() throws {
+        try OutputFile.checkWritable(output, what: "the report")
         let start = Date()
         var settings = SP500Demo.Settings(arl: arl, replicates: replicates, seed: seed, null: null, ewma: ewma, robust: !noRobust)
         settings.burnIn = burnIn
@@ -67,7 +68,7 @@ struct DemoCommand: ParsableCommand {
         let monitored = Date().timeIntervalSince(start)
         printTable(record.summaryRows())
         let html = HTMLReport.render(record.document())
-        try html.write(toFile: output, atomically: true, encoding: .utf8)
+        try OutputFile.write(Data(html.utf8), to: output, what: "the report")
         let path = URL(fileURLWithPath: output).standardizedFileURL.path
         print("")
         print("\(record.alarms.count) alarms over \(record.labels?.count ?? 0) trading days; monitored in \(String(format: "%.1f", monitored)) s")
@@ -146,7 +147,7 @@ enum SP500Demo {
         events += driver.finish()
         for event in events { record.add(event) }
         if let eventsPath {
-            try (events.map { try $0.jsonLine() }.joined(separator: "\n") + "\n").write(toFile: eventsPath, atomically: true, encoding: .utf8)
+            try OutputFile.write(Data((events.map { try $0.jsonLine() }.joined(separator: "\n") + "\n").utf8), to: eventsPath, what: "the events file")
         }
         let final = driver.monitor
         let edges = final.network.map { "\($0.edgeCount) edges at lambda \(String(format: "%.3f", $0.lambda)) in the last fit" } ?? "no fit"

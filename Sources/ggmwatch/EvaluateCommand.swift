@@ -116,13 +116,14 @@ struct EvaluateCommand: ParsableCommand {
     }
 
     func run() throws {
+        try OutputFile.checkWritable(output, what: "the evaluation output")
         let quiet = self.quiet
         let report = try Evaluation.run(settings()) { line in
             if !quiet { FileHandle.standardError.write(Data((line + "\n").utf8)) }
         }
         print(report.markdown(), terminator: "")
         if let output {
-            try report.jsonData().write(to: URL(fileURLWithPath: output))
+            try OutputFile.write(try report.jsonData(), to: output, what: "the evaluation output")
         }
         if !quiet {
             FileHandle.standardError.write(Data(String(format: "done in %.0f s\n", report.wallSeconds).utf8))

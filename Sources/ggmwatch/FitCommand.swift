@@ -85,6 +85,7 @@ struct FitCommand: ParsableCommand {
     }
 
     func run() throws {
+        try OutputFile.checkWritable(output, what: "the network file")
         let (dataset, notes) = try data.loadDatasetWithNotes()   // file warnings and skipped rows are printed while reading
         let groupMap = try GroupMap.load(path: groups, sp500: data.sp500)
         let outcome = try NetworkFitting.fit(dataset, estimator: estimator)

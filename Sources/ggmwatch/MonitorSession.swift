@@ -63,7 +63,7 @@ final class MonitorSession: @unchecked Sendable {
                 throw RunError("cannot read state file \(statePath): \(error.localizedDescription)")
             }
             do { monitor = try JSONDecoder().decode(OnlineMonitor.self, from: data) } catch {
-                throw RunError("\(statePath) is not a monitor state file: \(error)")
+                throw RunError("\(statePath) is not a usable monitor state file: \(DecodingMessage.describe(error)); start a new state file")
             }
             guard monitor.names == names else {
                 let mismatch = NodeNameMismatch.first(expected: monitor.names, found: names)

@@ -240,7 +240,7 @@ struct NetworkFile: Codable, Equatable {
     func write(toPath path: String?) throws {
         let text = try jsonText()
         if let path, path != "-" {
-            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            try OutputFile.write(Data(text.utf8), to: path, what: "the network file")
         } else {
             FileHandle.standardOutput.write(Data(text.utf8))
         }

@@ -53,6 +53,7 @@ struct ReportCommand: ParsableCommand {
     }
 
     func run() throws {
+        try OutputFile.checkWritable(output, what: "the report")
         var dataset: Dataset?
         if data != nil || sp500 {
             dataset = try DataOptions.loadDatasetWithNotes(path: data, sp500: sp500, from: nil, to: nil,
@@ -62,7 +63,7 @@ struct ReportCommand: ParsableCommand {
         record.title = title
         record.command = "ggmwatch " + CommandLine.arguments.dropFirst().joined(separator: " ")
         record.groups = try GroupMap.load(path: groups, sp500: sp500)?.groups(for: record.names)
-        try HTMLReport.render(record.document()).write(toFile: output, atomically: true, encoding: .utf8)
+        try OutputFile.write(Data(HTMLReport.render(record.document()).utf8), to: output, what: "the report")
         FileHandle.standardError.write("report: \(URL(fileURLWithPath: output).standardizedFileURL.path) (\(record.alarms.count) alarms, \(record.changes.count) network changes, \(record.trace.count) windows)\n")
     }
 }

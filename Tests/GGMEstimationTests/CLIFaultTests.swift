@@ -348,3 +348,32 @@ struct CLIResumeInputTests {
         #expect(Self.events(first) + Self.events(second) == Self.events(one))
     }
 }
+
+/// Unwritable outputs are found before the work starts and said in words; a bad state file names the field.
+@Suite("CLI: output files", .enabled(if: CLI.binary != nil, CLI.missingMessage))
+struct CLIOutputFileTests {
+    @Test(arguments: [["fit", "DATA", "-o", "/nonexistent-dir/n.json"],
+                      ["calibrate", "DATA", "--burn-in", "100", "--window", "20", "--replicates", "20", "--output", "/nonexistent-dir/c.json"],
+                      ["report", "--events", "DATA", "-o", "/nonexistent-dir/r.html"]])
+    func anUnwritableOutputIsSaidFirst(arguments: [String]) throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let data = try CLIFaultTests.data(in: dir).path
+        let out = try CLI.run(arguments.map { $0 == "DATA" ? data : $0 })
+        #expect(out.status != 0)
+        #expect(out.stderr.contains("cannot write") && out.stderr.contains("the directory /nonexistent-dir does not exist"), "\(out.stderr)")
+        #expect(!out.stderr.contains("NSCocoaErrorDomain"))
+        #expect(out.stdout.isEmpty, "nothing was computed")
+    }
+
+    @Test func aBadStateFileNamesTheField() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let state = dir.appendingPathComponent("state.json")
+        try "{\"format\": 2}".write(to: state, atomically: true, encoding: .utf8)
+        let out = try CLI.run(["monitor", try CLIFaultTests.data(in: dir).path, "--state", state.path] + CLIInputTests.fast)
+        #expect(out.status != 0)
+        #expect(out.stderr.contains("missing field \"settings\""), "\(out.stderr)")
+        #expect(!out.stderr.contains("DecodingError"))
+    }
+}
