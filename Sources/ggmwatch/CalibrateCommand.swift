@@ -86,7 +86,9 @@ struct CalibrateCommand: ParsableCommand {
             throw RunError("the monitor did not ask for a calibration (its threshold rule is not calibrated)")
         }
         let start = Date()
-        let result = try request.run()
+        let progress = CalibrationProgress(prefix: "calibrate")
+        let replicates = settings.replicates
+        let result = try request.run(isCancelled: { progress.tick(of: replicates); return false })
         let seconds = Date().timeIntervalSince(start)
 
         func f(_ x: Double?) -> String { x.map { String(format: "%.3f", $0) } ?? "—" }

@@ -48,6 +48,13 @@ final class MonitorSession: @unchecked Sendable {
     var skippedAtStart = 0
     /// The values of the last observation processed (carried by `--missing previous` across runs).
     private var lastValues: [Double]?
+    /// Says how far a calibration is, every few seconds, on standard error.
+    private let calibrationProgress = CalibrationProgress(prefix: "monitor")
+    /// Replicates per calibration (nil: thresholds are not calibrated).
+    private var replicates: Int? {
+        if case let .calibrated(settings) = monitor.settings.thresholds { return settings.replicates }
+        return nil
+    }
 
     init(names: [String], statePath: String?, tracePath: String?, checkpointEvery: Int = 0,
          checkpointSeconds: Double = 0, makeMonitor: () throws -> OnlineMonitor) throws {
@@ -194,13 +201,17 @@ final class MonitorSession: @unchecked Sendable {
         let calibrations = monitor.calibrationCount
         // A bad row (wrong length, non-finite value) leaves the monitor as it was before it.
         let result = Result { () throws(MonitorError) in
-            try driver.feed(observation.values, label: observation.label, isCancelled: { flag.isSet })
+            try driver.feed(observation.values, label: observation.label, isCancelled: { [calibrationProgress, replicates] in
+                calibrationProgress.tick(of: replicates)
+                return flag.isSet
+            })
         }
         let output: MonitorDriver<NetworkScore>.Output
         switch result {
         case let .success(o): output = o
         case let .failure(error): throw RunError("line \(observation.line) (row \(observation.index)): \(error)")
         }
+        calibrationProgress.reset()
         lastLabel = observation.label
         lastValues = observation.values
         if monitor.calibrationCount > calibrations, let warning = monitor.calibration?.resolutionWarning {
@@ -327,6 +338,37 @@ final class InterruptFlag: @unchecked Sendable {
     private var value = false
     func set() { lock.lock(); value = true; lock.unlock() }
     var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+}
+
+/// Progress of a calibration on standard error: polled once per simulated replicate (through
+/// the cancellation check), it says every few seconds how many replicates have started.
+final class CalibrationProgress: @unchecked Sendable {
+    private let lock = NSLock()
+    private let prefix: String
+    private let interval: Double
+    private var started = 0
+    private var first: Date?
+    private var lastReport = Date()
+
+    init(prefix: String, interval: Double = 5) {
+        self.prefix = prefix
+        self.interval = interval
+    }
+
+    func tick(of total: Int?) {
+        lock.lock()
+        defer { lock.unlock() }
+        let now = Date()
+        if first == nil { first = now; lastReport = now; started = 0 }
+        started += 1
+        guard now.timeIntervalSince(lastReport) >= interval else { return }
+        lastReport = now
+        let of = total.map { " of \($0)" } ?? ""
+        FileHandle.standardError.write("\(prefix): calibrating thresholds: \(started)\(of) replicates started, \(Int(now.timeIntervalSince(first!))) s\n")
+    }
+
+    /// A calibration ended: the next one counts from zero.
+    func reset() { lock.lock(); first = nil; lock.unlock() }
 }
 
 /// Progress on standard error for long file inputs: a line every few seconds.
