@@ -88,7 +88,10 @@ struct FitCommand: ParsableCommand {
         try OutputFile.checkWritable(output, what: "the network file")
         let (dataset, notes) = try data.loadDatasetWithNotes()   // file warnings and skipped rows are printed while reading
         let groupMap = try GroupMap.load(path: groups, sp500: data.sp500)
+        let heartbeat = Heartbeat()
+        heartbeat.begin("fit: estimating the network (\(method.rawValue), p = \(dataset.columnCount), n = \(dataset.rowCount))")
         let outcome = try NetworkFitting.fit(dataset, estimator: estimator)
+        heartbeat.end()
         try outcome.file.write(toPath: output)
         var stderr = StandardErrorStream()
         for note in notes { print(note, to: &stderr) }

@@ -50,6 +50,8 @@ final class MonitorSession: @unchecked Sendable {
     private var lastValues: [Double]?
     /// Says how far a calibration is, every few seconds, on standard error.
     private let calibrationProgress = CalibrationProgress(prefix: "monitor")
+    /// Says, every 10 s, that a row is still being processed (a reference fit at large p).
+    private let heartbeat = Heartbeat()
     /// Replicates per calibration (nil: thresholds are not calibrated).
     private var replicates: Int? {
         if case let .calibrated(settings) = monitor.settings.thresholds { return settings.replicates }
@@ -199,6 +201,8 @@ final class MonitorSession: @unchecked Sendable {
         defer { lock.unlock() }
         let flag = interrupted
         let calibrations = monitor.calibrationCount
+        heartbeat.begin("monitor: still processing row \(observation.index) (fitting the reference network or calibrating)")
+        defer { heartbeat.end() }
         // A bad row (wrong length, non-finite value) leaves the monitor as it was before it.
         let result = Result { () throws(MonitorError) in
             try driver.feed(observation.values, label: observation.label, isCancelled: { [calibrationProgress, replicates] in
