@@ -75,6 +75,13 @@ public struct RowRing: Codable, Sendable, Equatable {
         return (m, out)
     }
 
+    /// The row `age` steps back (1: the newest), as a slice; `age` in `1...count`.
+    public func row(age: Int) -> ArraySlice<Double> {
+        precondition(age >= 1 && age <= count)
+        let s = slot(age: age), p = dimension
+        return values[(s * p)..<(s * p + p)]
+    }
+
     /// The label of the newest row.
     public var newestLabel: String? {
         guard count > 0, !labels.isEmpty else { return nil }

@@ -14,6 +14,12 @@ public struct ObservationIterator: IteratorProtocol, Sequence, Sendable {
     private var rowInSegment = 0
     private var sampler: GaussianSampler?
     private var rng: SeededGenerator
+    /// Serial dependence: the transition matrix, the previous deviation from the mean, and the
+    /// generator of the innovations' t factors.
+    private let dynamics: SerialDynamics?
+    private let transition: SparseMatrix?
+    private var previous: [Double]?
+    private var tRNG: SeededGenerator
     /// Index of the next row (0-based).
     public private(set) var position = 0
 
@@ -22,6 +28,9 @@ public struct ObservationIterator: IteratorProtocol, Sequence, Sendable {
         seed = simulation.seed
         mean = simulation.mean ?? [Double](repeating: 0, count: simulation.p)
         rng = SeededGenerator.stream(seed: seed, index: 1)
+        dynamics = simulation.dynamics
+        transition = simulation.dynamics?.transition(p: simulation.p, seed: seed)
+        tRNG = SeededGenerator.stream(seed: seed, index: 1_000_004)
     }
 
     public mutating func next() -> [Double]? {
@@ -41,6 +50,29 @@ public struct ObservationIterator: IteratorProtocol, Sequence, Sendable {
         }
         rowInSegment += 1
         position += 1
-        return sampler!.sample(using: &rng)
+        guard let dynamics, let transition else { return sampler!.sample(using: &rng) }
+        if previous == nil {
+            // Start in the stationary regime: the first segment's innovations run for a while first.
+            var warm = SeededGenerator.stream(seed: seed, index: 1_000_005)
+            var d = [Double](repeating: 0, count: mean.count)
+            for _ in 0..<SerialDynamics.warmUp {
+                d = Self.step(d, sampler: sampler!, mean: mean, dynamics: dynamics, transition: transition, using: &warm, t: &tRNG)
+            }
+            previous = d
+        }
+        let d = Self.step(previous!, sampler: sampler!, mean: mean, dynamics: dynamics, transition: transition, using: &rng, t: &tRNG)
+        previous = d
+        return (0..<d.count).map { mean[$0] + d[$0] }
+    }
+
+    /// `A d + e` with e drawn from the current segment's network (Student t when asked).
+    private static func step(_ d: [Double], sampler: GaussianSampler, mean: [Double], dynamics: SerialDynamics,
+                             transition: SparseMatrix, using generator: inout SeededGenerator,
+                             t tRNG: inout SeededGenerator) -> [Double] {
+        var e = sampler.sample(using: &generator)
+        let factor = dynamics.tFactor(using: &tRNG)
+        let ad = transition.multiply(d)
+        for j in e.indices { e[j] = (e[j] - mean[j]) * factor + ad[j] }
+        return e
     }
 }

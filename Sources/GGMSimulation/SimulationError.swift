@@ -16,6 +16,8 @@ public enum SimulationError: Error, Equatable, Sendable, CustomStringConvertible
     case cannotWrite(path: String, reason: String)
     /// The number of column names differs from p.
     case columnNames(expected: Int, actual: Int)
+    /// Serial dynamics that cannot be simulated.
+    case invalidDynamics(String)
 
     public var description: String {
         switch self {
@@ -37,6 +39,8 @@ public enum SimulationError: Error, Equatable, Sendable, CustomStringConvertible
             return "cannot write \(path == "-" ? "standard output" : path): \(reason)"
         case let .columnNames(expected, actual):
             return "\(actual) column names given for p = \(expected) columns"
+        case let .invalidDynamics(reason):
+            return reason
         }
     }
 }

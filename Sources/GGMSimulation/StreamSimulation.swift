@@ -31,10 +31,12 @@ public struct StreamSimulation: Codable, Sendable, Equatable {
     public let localEdgeCount: Int
     /// `w0` of the `local` and `perturbHub` steps.
     public let localStrength: Double
+    /// Serial dependence (nil: independent rows).
+    public let dynamics: SerialDynamics?
 
     public init(p: Int, segmentLengths: [Int], graph: GraphKind = .random, change: ChangeKind = .global, seed: UInt64,
                 mean: [Double]? = nil, nodeScales: ClosedRange<Double>? = nil,
-                localEdgeCount: Int = 5, localStrength: Double = 1) throws(SimulationError) {
+                localEdgeCount: Int = 5, localStrength: Double = 1, dynamics: SerialDynamics? = nil) throws(SimulationError) {
         let minimum = change == .flipEdges ? 4 : 2
         guard p >= minimum else {
             throw .tooFewNodes(p: p, minimum: minimum, reason: change == .flipEdges ? "flipping two disjoint edges" : "a network")
@@ -56,6 +58,7 @@ public struct StreamSimulation: Codable, Sendable, Equatable {
         self.nodeScales = nodeScales
         self.localEdgeCount = localEdgeCount
         self.localStrength = localStrength
+        self.dynamics = dynamics
     }
 
     /// Total number of observations.

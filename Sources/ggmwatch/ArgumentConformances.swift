@@ -8,3 +8,7 @@ extension EstimationMethod: ExpressibleByArgument {}
 extension DetectorKind: ExpressibleByArgument {}
 extension NullModel: ExpressibleByArgument {}
 extension MissingValuePolicy: ExpressibleByArgument {}
+extension LagOrder: ExpressibleByArgument {
+    public init?(argument: String) { self.init(parsing: argument) }
+    public var defaultValueDescription: String { description }
+}

@@ -42,6 +42,9 @@ struct CalibrateCommand: ParsableCommand {
     @OptionGroup var detection: DetectionOptions
     @OptionGroup var thresholdOptions: ThresholdOptions
 
+    @Flag(name: .customLong("in-control"), help: "The data are in-control data: the reference is fitted on all of them and the thresholds are those `monitor --in-control` uses (no refits, monitoring continues after an alarm).")
+    var inControl = false
+
     @Option(help: "Also write the calibration as JSON to this file.")
     var output: String?
 
@@ -52,6 +55,7 @@ struct CalibrateCommand: ParsableCommand {
         if dataPath == nil, let option = format.fileOnlyOptionGiven ?? (format.missing != .error ? "--missing" : nil) {
             throw ValidationError("\(option) applies to data files.")
         }
+        if inControl && dataPath == nil && !sp500 { throw ValidationError("--in-control needs the in-control data (a file or --sp500).") }
         if thresholdOptions.alpha != nil || thresholdOptions.threshold != nil || thresholdOptions.localThreshold != nil {
             throw ValidationError("calibrate computes thresholds: use --arl or --false-alarm-prob/--horizon.")
         }
@@ -61,7 +65,7 @@ struct CalibrateCommand: ParsableCommand {
         try OutputFile.checkWritable(output, what: "the calibration output")
         let rule = try thresholdOptions.rule(detector: detection.detector)
         guard case let .calibrated(settings) = rule else { return }
-        let configuration = detection.configuration(thresholds: rule)
+        var configuration = detection.configuration(thresholds: rule)
         // The monitor itself says what its first calibration needs (the fitted reference and, for
         // the bootstrap null, the burn-in rows): the same request `monitor` runs.
         var monitor: OnlineMonitor
@@ -74,13 +78,20 @@ struct CalibrateCommand: ParsableCommand {
         } else {
             let dataset = try DataOptions.loadDatasetWithNotes(path: dataPath, sp500: sp500, from: from, to: to,
                                                              read: format.readOptions, ewmaScale: ewmaScale).dataset
+            if inControl {
+                configuration.burnIn = dataset.rowCount
+                configuration.refitEvery = 0
+                configuration.afterAlarm = .continue
+            }
             guard dataset.rowCount >= configuration.burnIn else {
                 throw RunError("the data has \(dataset.rowCount) rows, fewer than the burn-in of \(configuration.burnIn)")
             }
             monitor = try OnlineMonitor(dimension: dataset.columnCount, configuration: configuration, names: dataset.names)
             for t in 0..<configuration.burnIn { _ = try monitor.update(dataset.values.row(t)) }
             let fit = monitor.network
-            description = "reference fitted on the first \(configuration.burnIn) rows (p = \(dataset.columnCount), \(fit?.edgeCount ?? 0) edges, lambda \(String(format: "%.4f", fit?.lambda ?? .nan)))"
+            description = (inControl ? "in-control reference fitted on all \(configuration.burnIn) rows" : "reference fitted on the first \(configuration.burnIn) rows")
+                + " (p = \(dataset.columnCount), \(fit?.edgeCount ?? 0) edges, lambda \(String(format: "%.4f", fit?.lambda ?? .nan)))"
+                + (DynamicsNote.describe(monitor.score).map { "; \($0)" } ?? "")
         }
         guard let request = monitor.calibrationRequest else {
             throw RunError("the monitor did not ask for a calibration (its threshold rule is not calibrated)")
@@ -112,6 +123,9 @@ struct CalibrateCommand: ParsableCommand {
         }
         print("")
         print("simulated false-alarm probability at these thresholds: \(String(format: "%.3f", result.simulatedProbability))")
+        if let null = result.null {
+            print("null simulated: \(null.rawValue)" + (result.blockLength.map { String(format: " (stationary block bootstrap, expected block length %.1f)", $0) } ?? ""))
+        }
         if let warning = result.resolutionWarning { FileHandle.standardError.write("warning: \(warning)\n") }
         if let output {
             let encoder = JSONEncoder()

@@ -26,6 +26,9 @@ struct DetectionOptions: ParsableArguments {
     @Option(name: .customLong("theory-constant"), parsing: .unconditional, help: "Constant c of the theory rate lambda = c sqrt(log p / n).")
     var theoryConstant: Double = NetworkEstimator.defaultTheoryConstant
 
+    @Option(help: "Lags of the dynamic reference: 0 (rows scored as independent), a number L (a sparse VAR(L) whose innovations are scored), or auto (0 unless the burn-in is serially dependent, then the L in 1...2 with the smallest BIC; auto:M up to M).")
+    var lags: LagOrder = MonitorConfiguration().lags
+
     @Option(name: .customLong("report-count"), parsing: .unconditional, help: "Nodes and edges named in each alarm.")
     var reportCount: Int = 5
 
@@ -42,7 +45,7 @@ struct DetectionOptions: ParsableArguments {
         MonitorConfiguration(
             burnIn: burnIn, window: window, refitEvery: refitEvery, detector: detector, thresholds: thresholds,
             estimator: NetworkEstimator(method: method, lambda: lambda.map { .fixed($0) } ?? .theory(c: theoryConstant)),
-            reportCount: reportCount)
+            reportCount: reportCount, lags: lags)
     }
 }
 
@@ -66,8 +69,8 @@ struct ThresholdOptions: ParsableArguments {
     @Option(name: .customLong("local-threshold"), parsing: .unconditional, help: "Explicit threshold for the local statistic.")
     var localThreshold: Double?
 
-    @Option(help: "Null the calibration simulates: gaussian (N(0, fitted network)) or bootstrap (burn-in rows resampled: heavy tails and model misfit included; with a fixed --reference there is no burn-in and gaussian is used).")
-    var null: NullModel = .gaussian
+    @Option(help: "Null the calibration simulates: gaussian (the fitted network, through the fitted lags if any), bootstrap (burn-in rows resampled: heavy tails and model misfit included), block (a stationary block bootstrap of the burn-in with an automatic block length: serial dependence kept too) or auto (block when the burn-in is serially dependent, gaussian otherwise). With a fixed --reference there is no burn-in and gaussian is used.")
+    var null: NullModel = CalibrationSettings().null
 
     @Option(parsing: .unconditional, help: "Monte Carlo replicates for calibration.")
     var replicates: Int = CalibrationSettings().replicates

@@ -31,6 +31,12 @@ struct MonitorCommand: ParsableCommand {
     @Option(help: "Fixed reference network (JSON written by `ggmwatch fit`).")
     var reference: String?
 
+    @Option(name: .customLong("in-control"), help: "In-control (Phase I) data: CSV of normal operation, same columns. The reference (with its lags) and the thresholds are fitted and calibrated on it; the live data are monitored from their first row (indices count live rows from 0), against that model, with no refits; after an alarm the monitor keeps watching, raises no new alarm while the excursion lasts and reports its end.")
+    var inControl: String?
+
+    @Flag(help: "With --in-control: after an alarm, restart on the live data (a fresh burn-in from the next row, then refits), as without --in-control. With an in-control model (--reference from `fit --in-control`): empty the window after an alarm instead of following the excursion.")
+    var restart = false
+
     @Option(help: "Write a CSV row per evaluated window: index, statistics and thresholds.")
     var trace: String?
 
@@ -50,6 +56,8 @@ struct MonitorCommand: ParsableCommand {
     var quiet = false
 
     func validate() throws {
+        if inControl != nil && reference != nil { throw ValidationError("Give --in-control (fit and calibrate on normal data) or --reference (a fitted network), not both.") }
+        if restart && inControl == nil && reference == nil { throw ValidationError("--restart goes with --in-control or an in-control model (--reference; without them the monitor restarts after every alarm).") }
         guard checkpointEvery >= 0 else { throw ValidationError("--checkpoint-every must be 0 (never) or a positive number of rows.") }
         guard checkpointSeconds >= 0, checkpointSeconds.isFinite else { throw ValidationError("--checkpoint-seconds must be 0 (never) or a positive number of seconds.") }
     }
@@ -64,14 +72,18 @@ struct MonitorCommand: ParsableCommand {
             makeMonitor: { () throws -> OnlineMonitor in
                 let rule = try thresholdOptions.rule(detector: detection.detector)
                 let configuration = detection.configuration(thresholds: rule)
+                if let inControl {
+                    return try InControl.monitor(path: inControl, names: names, configuration: configuration,
+                                                 restart: restart, format: data.format, quiet: quiet)
+                }
                 if let reference {
                     let network = try NetworkFile.load(path: reference)
                     guard network.names == names else {
                         let mismatch = NodeNameMismatch.first(expected: network.names, found: names)
                         throw RunError("the node names of the reference network \(reference) do not match the data: \(mismatch.map(String.init(describing:)) ?? "node names differ")")
                     }
-                    return try OnlineMonitor(reference: network.referenceModel(path: reference),
-                                             configuration: configuration, names: names)
+                    return try network.fixedMonitor(path: reference, configuration: configuration,
+                                                    thresholdsGiven: thresholdOptions.anyGiven, restart: restart)
                 }
                 return try OnlineMonitor(dimension: names.count, configuration: configuration, names: names)
             })

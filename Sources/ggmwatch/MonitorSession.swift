@@ -138,6 +138,7 @@ final class MonitorSession: @unchecked Sendable {
         check("--window", a.window, b.window)
         check("--refit-every", a.refitEvery, b.refitEvery)
         check("--report-count", a.reportCount, b.reportCount)
+        check("--lags", a.lags.description, b.lags.description)
         if a.estimator != b.estimator { out.append("estimator (--method/--lambda/--theory-constant) saved \(a.estimator), given \(b.estimator)") }
         if a.thresholds != b.thresholds { out.append("thresholds (--arl/--false-alarm-prob/--alpha/--threshold/--null/--replicates/--seed) saved \(a.thresholds), given \(b.thresholds)") }
         check("--reference", saved.fixedReference ? "a fixed reference" : "none", given.fixedReference ? "a fixed reference" : "none")
@@ -178,6 +179,9 @@ final class MonitorSession: @unchecked Sendable {
             signalSources.append(source)
         }
     }
+
+    /// Whether the dynamic part of the reference (lags) was reported.
+    private var reportedDynamics = false
 
     /// The nearly collinear pairs last reported on standard error (reported again only when they change).
     private var reportedCollinear: [[Int]] = []
@@ -222,6 +226,10 @@ final class MonitorSession: @unchecked Sendable {
             FileHandle.standardError.write("monitor: warning: \(warning)\n")
         }
         reportCollinearity()
+        if !reportedDynamics, monitor.score.lags != nil {
+            reportedDynamics = true
+            if let note = DynamicsNote.describe(monitor.score) { FileHandle.standardError.write("monitor: \(note)\n") }
+        }
         // An event that cannot be written is an error (exit code non-zero, state saved), never a dropped line.
         let lines = try output.events.map { event in
             do { return try event.jsonLine() } catch {

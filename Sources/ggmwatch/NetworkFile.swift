@@ -43,6 +43,44 @@ struct NetworkFile: Codable, Equatable {
     /// BIC selection only: the computed path, from the largest lambda down.
     var path: [LambdaPathPoint]?
 
+    /// One lag coefficient of a dynamic (in-control) model: node `i` on node `from` at lag `lag`.
+    struct LagCoefficient: Codable, Equatable {
+        var i: Int
+        var from: Int
+        var lag: Int
+        var nodes: [String]
+        var value: Double
+    }
+    /// A dynamic model (`fit --in-control` with lags): the VAR order; then `precision` is the
+    /// innovations' network, `intercept` their mean c (`x_t = c + B z_t + e_t`) and `mean` the data's.
+    var lags: Int?
+    var lagCoefficients: [LagCoefficient]?
+    var intercept: [Double]?
+    /// An in-control model's thresholds (`fit --in-control`): `monitor --reference` uses them as they are.
+    var thresholds: Thresholds?
+    var calibration: CalibrationResult?
+    /// What the thresholds were calibrated for.
+    var inControl: InControlInfo?
+
+    struct InControlInfo: Codable, Equatable {
+        var source: String
+        var rows: Int
+        var detector: DetectorKind
+        var window: Int
+        var serialDependence: SerialDependence.Assessment?
+    }
+
+    /// The VAR of a dynamic model (nil: static).
+    func dynamics() throws(NetworkFileError) -> VARFit? {
+        guard let lags, lags > 0 else { return nil }
+        do {
+            return try VARFit(dimension: dimension, lags: lags,
+                              entries: (lagCoefficients ?? []).map { ($0.i, $0.from, $0.lag, $0.value) })
+        } catch {
+            throw .invalid(source: "reference", reason: "lag coefficients: \(error)")
+        }
+    }
+
     /// The file for `fit` estimated on observations with columns `names` and means `mean`.
     init(fit: NetworkFit, names: [String], mean: [Double], sampleSize: Int, lambdaRule: LambdaRule) {
         precondition(names.count == fit.dimension && mean.count == fit.dimension)
@@ -82,6 +120,14 @@ struct NetworkFile: Codable, Equatable {
             coefficients = b
         }
         if let v = residualVariance { residualVariance = v.indices.map { v[$0] * scale.factor($0) * scale.factor($0) } }
+        if let c = intercept { intercept = c.indices.map { c[$0] * scale.factor($0) } }
+        if let entries = lagCoefficients {
+            lagCoefficients = entries.map { e in
+                var e = e
+                e.value = e.value * scale.factor(e.i) / scale.factor(e.from)
+                return e
+            }
+        }
     }
 
     /// The first entry that is not a finite number, or a diagonal entry that is not positive
@@ -200,11 +246,32 @@ struct NetworkFile: Codable, Equatable {
                 throw .invalid(source: source, reason: "the precision is not symmetric: \(at(i, j)) is \(precision[i][j]) but \(at(j, i)) is \(precision[j][i])")
             }
         }
-        if let mean {
-            guard mean.count == p else { throw .invalid(source: source, reason: "mean has \(mean.count) entries, expected \(p)") }
-            for (j, v) in mean.enumerated() where !v.isFinite {
-                throw .invalid(source: source, reason: "mean entry \(j + 1) [\(names[j])] is not finite (\(v))")
+        for (field, vector) in [("mean", mean), ("intercept", intercept)] {
+            guard let vector else { continue }
+            guard vector.count == p else { throw .invalid(source: source, reason: "\(field) has \(vector.count) entries, expected \(p)") }
+            for (j, v) in vector.enumerated() where !v.isFinite {
+                throw .invalid(source: source, reason: "\(field) entry \(j + 1) [\(names[j])] is not finite (\(v))")
             }
+        }
+        if let lags {
+            guard lags >= 0, lags <= LagOrder.maximumLags else {
+                throw .invalid(source: source, reason: "lags is \(lags); it must be between 0 and \(LagOrder.maximumLags)")
+            }
+            for (k, e) in (lagCoefficients ?? []).enumerated() {
+                guard (0..<p).contains(e.i), (0..<p).contains(e.from), (1...max(lags, 1)).contains(e.lag), lags > 0 else {
+                    throw .invalid(source: source, reason: "lag coefficient \(k + 1) refers to node \(e.i + 1) on node \(e.from + 1) at lag \(e.lag); nodes are 0...\(p - 1), lags 1...\(lags)")
+                }
+                guard e.value.isFinite else { throw .invalid(source: source, reason: "lag coefficient \(k + 1) [\(names[e.i]) on \(names[e.from]) at lag \(e.lag)] is not finite (\(e.value))") }
+            }
+            if lags > 0 && intercept == nil { throw .invalid(source: source, reason: "a model with lags needs its intercept") }
+        } else if lagCoefficients != nil {
+            throw .invalid(source: source, reason: "lag coefficients without lags")
+        }
+        if let thresholds, let (id, value) = thresholds.firstNonFinite {
+            throw .invalid(source: source, reason: "the \(id) threshold is not finite (\(value))")
+        }
+        if thresholds != nil && inControl == nil {
+            throw .invalid(source: source, reason: "thresholds without the inControl settings they were calibrated for")
         }
     }
 
@@ -233,6 +300,12 @@ struct NetworkFile: Codable, Equatable {
         if let coefficients { fields.append(("coefficients", try lines(coefficients))) }
         try add("residualVariance", residualVariance)
         if let path { fields.append(("path", try lines(path))) }
+        try add("lags", lags)
+        if let lagCoefficients { fields.append(("lagCoefficients", try lines(lagCoefficients))) }
+        try add("intercept", intercept)
+        try add("thresholds", thresholds)
+        try add("calibration", calibration)
+        try add("inControl", inControl)
         return "{\n" + fields.map { "  \"\($0.0)\": \($0.1)" }.joined(separator: ",\n") + "\n}\n"
     }
 

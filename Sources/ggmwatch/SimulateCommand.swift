@@ -42,6 +42,12 @@ struct SimulateCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "w0: local steps are +-U(w0 sqrt(log p / N), 2 w0 sqrt(log p / N)) in partial correlation.")
     var localStrength = 1.0
 
+    @Option(name: .customLong("var-radius"), parsing: .unconditional, help: "Serially dependent rows: a VAR(1) x_t - mu = A (x_{t-1} - mu) + e_t with a sparse A of this spectral radius (0 to 0.99), innovations from the segment's network.")
+    var varRadius: Double?
+
+    @Option(name: .customLong("innovations-df"), parsing: .unconditional, help: "With --var-radius: Student t innovations with this many degrees of freedom (same covariance), e.g. 5.")
+    var innovationsDF: Double?
+
     @Option(name: .shortAndLong, help: "CSV output path ('-' or omitted: standard output).")
     var output: String?
 
@@ -75,10 +81,17 @@ struct SimulateCommand: ParsableCommand {
         do {
             return try StreamSimulation(p: nodes, segmentLengths: segmentLengths, graph: graph, change: change, seed: seed,
                                         nodeScales: rescaleNodes ? 0.5...2 : nil,
-                                        localEdgeCount: localEdges, localStrength: localStrength)
+                                        localEdgeCount: localEdges, localStrength: localStrength,
+                                        dynamics: dynamics())
         } catch {
             throw ValidationError(error.description)
         }
+    }
+
+    private func dynamics() throws(SimulationError) -> SerialDynamics? {
+        if varRadius == nil && innovationsDF != nil { throw .invalidDynamics("--innovations-df goes with --var-radius") }
+        guard let varRadius else { return nil }
+        return try SerialDynamics(spectralRadius: varRadius, innovationDegreesOfFreedom: innovationsDF)
     }
 
     static func parseLengths(_ text: String) throws -> [Int] {

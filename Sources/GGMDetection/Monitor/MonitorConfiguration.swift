@@ -13,9 +13,13 @@ public struct MonitorSettings: Codable, Sendable, Equatable {
     public var thresholds: ThresholdRule
     /// How many nodes and edges each alarm reports.
     public var reportCount: Int
+    /// What follows an alarm.
+    public var afterAlarm: AlarmPolicy
 
     public init(burnIn: Int = 500, window: Int = 50, refitEvery: Int = 50,
-                thresholds: ThresholdRule = .calibrated(CalibrationSettings()), reportCount: Int = 5) {
+                thresholds: ThresholdRule = .calibrated(CalibrationSettings()), reportCount: Int = 5,
+                afterAlarm: AlarmPolicy = .restart) {
+        self.afterAlarm = afterAlarm
         self.burnIn = burnIn
         self.window = window
         self.refitEvery = refitEvery
@@ -40,6 +44,51 @@ public struct MonitorSettings: Codable, Sendable, Equatable {
         guard refitEvery >= 0 else { throw .invalidConfiguration("refit interval must be non-negative (got \(refitEvery))") }
         guard reportCount >= 0 else { throw .invalidConfiguration("report count must be non-negative (got \(reportCount))") }
         try thresholds.validate()
+    }
+
+    private enum CodingKeys: String, CodingKey { case burnIn, window, refitEvery, thresholds, reportCount, afterAlarm }
+
+    /// `afterAlarm` is absent from files of earlier versions (restart).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(burnIn: try c.decode(Int.self, forKey: .burnIn), window: try c.decode(Int.self, forKey: .window),
+                  refitEvery: try c.decode(Int.self, forKey: .refitEvery), thresholds: try c.decode(ThresholdRule.self, forKey: .thresholds),
+                  reportCount: try c.decode(Int.self, forKey: .reportCount),
+                  afterAlarm: try c.decodeIfPresent(AlarmPolicy.self, forKey: .afterAlarm) ?? .restart)
+    }
+}
+
+/// What a monitor does after an alarm.
+public enum AlarmPolicy: String, Codable, Sendable, CaseIterable {
+    /// A fresh burn-in from the next observation (with a fixed null: an empty window): the
+    /// sequential procedure of the papers, for a stream that moves to a new regime.
+    case restart
+    /// Keep scoring against the same null (an in-control model the process is expected to come
+    /// back to): no alarm again while the excursion lasts; the excursion ends when a whole window
+    /// of consecutive steps is below every threshold (``Excursion``), and the next crossing is a
+    /// new alarm.
+    case `continue`
+}
+
+/// An excursion that ended (``AlarmPolicy/continue``): from the alarm that opened it to the last
+/// window above a threshold.
+public struct Excursion: Codable, Sendable, Equatable {
+    /// Index of the alarm that opened the excursion.
+    public let alarmIndex: Int
+    /// Index of the last observation whose window was above a threshold.
+    public let lastAbove: Int
+    /// Index at which the end is declared (`lastAbove + w`: a window of quiet steps).
+    public let index: Int
+    public let label: String?
+    /// Steps above a threshold during the excursion (the alarm's included).
+    public let stepsAbove: Int
+
+    public init(alarmIndex: Int, lastAbove: Int, index: Int, label: String?, stepsAbove: Int) {
+        self.alarmIndex = alarmIndex
+        self.lastAbove = lastAbove
+        self.index = index
+        self.label = label
+        self.stepsAbove = stepsAbove
     }
 }
 
@@ -68,6 +117,11 @@ public struct MonitorSettings: Codable, Sendable, Equatable {
 /// * `refitEvery = 50` (= w): the reference is refreshed once per window length, so the data of
 ///   the segment is used as it accumulates while the refit cost (one warm-started fit) is
 ///   amortized over 50 observations.
+/// * `lags = .automatic`: the first burn-in is tested for serial dependence (more than half of
+///   the columns reject independence in a Ljung-Box test at 5%); a serially independent stream
+///   keeps the static model (exactly the statistics of `lags` 0), a dependent one gets a sparse
+///   VAR of the order (1 or 2) with the smallest BIC, whose innovations are scored. Scoring a
+///   dependent stream as independent rows inflates both statistics (ALGORITHMS.md section 16).
 public struct MonitorConfiguration: Codable, Sendable, Equatable {
     public var burnIn: Int
     public var window: Int
@@ -78,13 +132,20 @@ public struct MonitorConfiguration: Codable, Sendable, Equatable {
     /// How the reference network is estimated.
     public var estimator: NetworkEstimator
     public var reportCount: Int
+    /// What follows an alarm.
+    public var afterAlarm: AlarmPolicy
+    /// Lags of the dynamic reference (``LagOrder/fixed(_:)`` 0: the static model).
+    public var lags: LagOrder
 
     /// The monitor's default reference estimator: node-wise lasso, theory lambda, standardized.
     public static let defaultEstimator = NetworkEstimator(method: .nodewise)
 
     public init(burnIn: Int = 500, window: Int = 50, refitEvery: Int = 50,
                 detector: DetectorKind = .combined, thresholds: ThresholdRule = .calibrated(CalibrationSettings()),
-                estimator: NetworkEstimator = MonitorConfiguration.defaultEstimator, reportCount: Int = 5) {
+                estimator: NetworkEstimator = MonitorConfiguration.defaultEstimator, reportCount: Int = 5,
+                lags: LagOrder = .automatic, afterAlarm: AlarmPolicy = .restart) {
+        self.lags = lags
+        self.afterAlarm = afterAlarm
         self.burnIn = burnIn
         self.window = window
         self.refitEvery = refitEvery
@@ -97,12 +158,27 @@ public struct MonitorConfiguration: Codable, Sendable, Equatable {
     /// The lifecycle part.
     public var settings: MonitorSettings {
         MonitorSettings(burnIn: burnIn, window: window, refitEvery: refitEvery, thresholds: thresholds,
-                        reportCount: reportCount)
+                        reportCount: reportCount, afterAlarm: afterAlarm)
     }
 
     /// Checks the settings against the stream's dimension (called once, at the boundary).
     public func validate(dimension p: Int, fixedReference: Bool) throws(MonitorError) {
         try settings.validate(dimension: p, fixedReference: fixedReference)
+        if let problem = lags.problem { throw .invalidConfiguration(problem) }
+    }
+
+    private enum CodingKeys: String, CodingKey { case burnIn, window, refitEvery, detector, thresholds, estimator, reportCount, lags, afterAlarm }
+
+    /// `lags` is absent from files of earlier versions (the static model).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(burnIn: try c.decode(Int.self, forKey: .burnIn), window: try c.decode(Int.self, forKey: .window),
+                  refitEvery: try c.decode(Int.self, forKey: .refitEvery), detector: try c.decode(DetectorKind.self, forKey: .detector),
+                  thresholds: try c.decode(ThresholdRule.self, forKey: .thresholds),
+                  estimator: try c.decode(NetworkEstimator.self, forKey: .estimator),
+                  reportCount: try c.decode(Int.self, forKey: .reportCount),
+                  lags: try c.decodeIfPresent(LagOrder.self, forKey: .lags) ?? .fixed(0),
+                  afterAlarm: try c.decodeIfPresent(AlarmPolicy.self, forKey: .afterAlarm) ?? .restart)
     }
 }
 

@@ -1,7 +1,7 @@
 import Foundation
 
 /// One line of a monitor's JSON Lines output (`ggmwatch monitor`, `demo --events`, the service's
-/// event feed): `{"event": "alarm" | "networkChange" | "summary", "schema": 1, ...}` with the
+/// event feed): `{"event": "alarm" | "networkChange" | "excursionEnd" | "summary" | "resume", "schema": 1, ...}` with the
 /// alarm's, network change's or summary's fields beside `event` and `schema`, and `topGroups`
 /// (the groups most involved) when the nodes have groups.
 ///
@@ -14,6 +14,8 @@ public enum MonitorEvent: Codable, Sendable, Equatable {
     /// The first event of a run resumed from a saved state: the 0-based index of the next row
     /// the monitor expects (feed the input from that row on).
     case resume(next: Int)
+    /// An excursion ended (``AlarmPolicy/continue``): the process is back in control.
+    case excursionEnd(Excursion)
 
     public static let schemaVersion = 1
 
@@ -24,6 +26,7 @@ public enum MonitorEvent: Codable, Sendable, Equatable {
         case .networkChange: "networkChange"
         case .summary: "summary"
         case .resume: "resume"
+        case .excursionEnd: "excursionEnd"
         }
     }
 
@@ -44,6 +47,8 @@ public enum MonitorEvent: Codable, Sendable, Equatable {
             try summary.encode(to: encoder)
         case let .resume(next):
             try c.encode(next, forKey: .next)
+        case let .excursionEnd(excursion):
+            try excursion.encode(to: encoder)
         }
     }
 
@@ -61,6 +66,7 @@ public enum MonitorEvent: Codable, Sendable, Equatable {
         case "networkChange": self = .networkChange(try NetworkChange(from: decoder), topGroups: groups)
         case "summary": self = .summary(try MonitorSummary(from: decoder))
         case "resume": self = .resume(next: try c.decode(Int.self, forKey: .next))
+        case "excursionEnd": self = .excursionEnd(try Excursion(from: decoder))
         default:
             throw DecodingError.dataCorruptedError(forKey: .event, in: c, debugDescription: "unknown event \"\(event)\"")
         }
@@ -89,6 +95,8 @@ public struct MonitorSummary: Codable, Sendable, Equatable {
     public let calibration: CalibrationResult?
     /// Input rows dropped by the missing-value policy (`--missing skip-row`).
     public let skippedRows: Int?
+    /// Why nothing was scored, when nothing was (a stream shorter than the burn-in and one window).
+    public let note: String?
 
     public init<Score>(monitor: SequentialMonitor<Score>, observationsThisRun: Int, alarmsThisRun: Int,
                        skippedRows: Int? = nil) {
@@ -103,6 +111,17 @@ public struct MonitorSummary: Codable, Sendable, Equatable {
         thresholds = monitor.thresholds
         calibration = monitor.calibration
         self.skippedRows = skippedRows
+        let settings = monitor.settings
+        switch monitor.phase {
+        case .burnIn where monitor.alarms.isEmpty:
+            note = "no window was scored: the input ended in the burn-in (\(monitor.observationCount) of \(settings.burnIn) observations)"
+        case .awaitingThresholds:
+            note = "no window was scored: the input ended before the thresholds were calibrated"
+        case .filling where monitor.alarms.isEmpty && monitor.observationCount < settings.window + (monitor.fixedReference ? 0 : settings.burnIn) && monitor.score.count < settings.window:
+            note = "no window was scored: \(monitor.score.count) observations after the burn-in, fewer than the window of \(settings.window)"
+        default:
+            note = nil
+        }
     }
 }
 
@@ -142,6 +161,7 @@ public struct MonitorDriver<Score: WindowScore>: Sendable {
             if let change = step.networkChange {
                 output.events.append(.networkChange(change, topGroups: groups.map { GroupAttribution.shares(of: change, groups: $0) }))
             }
+            if let end = step.excursionEnd { output.events.append(.excursionEnd(end)) }
         }
         return output
     }

@@ -41,6 +41,8 @@ public struct MonitorRecord: Sendable {
     /// The groups most involved in each alarm (parallel to ``alarms``).
     public var alarmGroups: [[GroupAttribution.Share]?] = []
     public var changes: [NetworkChange] = []
+    /// Excursions that ended (monitors that continue after an alarm).
+    public var excursions: [Excursion] = []
     public var trace: [TraceRow] = []
     /// The last summary event.
     public var summary: MonitorSummary?
@@ -71,6 +73,8 @@ public struct MonitorRecord: Sendable {
             changes.append(change)
         case let .summary(s):
             summary = s
+        case let .excursionEnd(end):
+            excursions.append(end)
         case .resume:
             break
         }

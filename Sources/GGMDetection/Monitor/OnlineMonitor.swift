@@ -29,14 +29,21 @@ extension SequentialMonitor where Score == NetworkScore {
     /// A monitor that estimates its own reference from a burn-in.
     public init(dimension p: Int, configuration: MonitorConfiguration = MonitorConfiguration(),
                 names: [String]? = nil) throws(MonitorError) {
+        if let problem = configuration.lags.problem { throw .invalidConfiguration(problem) }
         try self.init(score: NetworkScore(dimension: p, window: configuration.window, detector: configuration.detector,
-                                          estimator: configuration.estimator),
+                                          estimator: configuration.estimator, lags: configuration.lags),
                       settings: configuration.settings, names: names)
     }
 
     /// A monitor scoring the stream against a fixed, given reference.
+    ///
+    /// With `dynamics` (a dynamic in-control model) `reference` is the innovations' network and
+    /// `dataMean` the data's means (see ``NetworkScore/init(reference:window:detector:estimator:dynamics:dataMean:)``).
     public init(reference: ReferenceModel, configuration: MonitorConfiguration = MonitorConfiguration(),
-                names: [String]? = nil) throws(MonitorError) {
+                names: [String]? = nil, dynamics: VARFit? = nil, dataMean: [Double]? = nil) throws(MonitorError) {
+        if let dynamics, dynamics.dimension != reference.dimension {
+            throw .invalidConfiguration("the lag coefficients are for \(dynamics.dimension) nodes, the network for \(reference.dimension)")
+        }
         // A reference for data far from unit magnitude (precision entries about 1e-300, say) is
         // moved, with the stream, to units where its statistics are computed without overflow.
         let p = reference.dimension
@@ -52,7 +59,9 @@ extension SequentialMonitor where Score == NetworkScore {
             }
         }
         try self.init(fixed: NetworkScore(reference: model, window: configuration.window,
-                                          detector: configuration.detector, estimator: configuration.estimator),
+                                          detector: configuration.detector, estimator: configuration.estimator,
+                                          dynamics: dynamics.map { scale.isIdentity ? $0 : $0.rescaled(scale.factor) },
+                                          dataMean: dataMean.map { scale.apply($0) }),
                       settings: configuration.settings, names: names)
         if !scale.isIdentity { unitScale = scale }
     }
@@ -61,7 +70,8 @@ extension SequentialMonitor where Score == NetworkScore {
     public var configuration: MonitorConfiguration {
         MonitorConfiguration(burnIn: settings.burnIn, window: settings.window, refitEvery: settings.refitEvery,
                              detector: score.detector, thresholds: settings.thresholds, estimator: score.estimator,
-                             reportCount: settings.reportCount)
+                             reportCount: settings.reportCount, lags: fixedReference ? .fixed(0) : score.lagOrder,
+                             afterAlarm: settings.afterAlarm)
     }
 
     /// The reference currently in force (nil during a burn-in).

@@ -30,6 +30,10 @@ public struct MonitorStep: Sendable, Equatable {
     public let refitted: Bool
     /// The network change, when this observation completed the burn-in after an alarm.
     public let networkChange: NetworkChange?
+    /// The excursion that ended at this observation (``AlarmPolicy/continue``).
+    public var excursionEnd: Excursion? = nil
+    /// Whether a statistic was above its threshold inside an excursion (no alarm: it was raised).
+    public var suppressed: Bool = false
     /// Whether the monitor now waits for thresholds (``SequentialMonitor/calibrationRequest``).
     public let needsThresholds: Bool
 
@@ -119,6 +123,18 @@ public struct SequentialMonitor<Score: WindowScore>: Sendable {
     /// Observations received while awaiting thresholds, with their labels.
     private var held: [Double] = []
     private var heldLabels: [String?] = []
+    /// The excursion in progress (``AlarmPolicy/continue``).
+    private var excursion: OpenExcursion?
+
+    struct OpenExcursion: Codable, Sendable {
+        let alarmIndex: Int
+        var lastAbove: Int
+        var stepsAbove: Int
+        var quiet: Int
+    }
+
+    /// Whether an excursion is in progress (``AlarmPolicy/continue``: no new alarm until it ends).
+    public var inExcursion: Bool { excursion != nil }
 
     struct PendingComparison: Codable, Sendable {
         let alarmIndex: Int
@@ -247,7 +263,35 @@ public struct SequentialMonitor<Score: WindowScore>: Sendable {
             guard let value = statistics[id], let h = current[id] else { return false }
             return value >= h
         }
-        if !fired.isEmpty {
+        if settings.afterAlarm == .continue {
+            if var open = excursion {
+                if !fired.isEmpty {
+                    open.lastAbove = index
+                    open.stepsAbove += 1
+                    open.quiet = 0
+                    excursion = open
+                    var step = MonitorStep(index: index, phase: .monitoring, statistics: statistics, thresholds: current)
+                    step.suppressed = true
+                    return step
+                }
+                open.quiet += 1
+                excursion = open
+                var step = MonitorStep(index: index, phase: .monitoring, statistics: statistics, thresholds: current)
+                if open.quiet >= settings.window {
+                    step.excursionEnd = Excursion(alarmIndex: open.alarmIndex, lastAbove: open.lastAbove, index: index,
+                                                  label: label, stepsAbove: open.stepsAbove)
+                    excursion = nil
+                }
+                return step
+            }
+            if !fired.isEmpty {
+                let alarm = makeAlarm(index: index, label: label, fired: fired, statistics: statistics, thresholds: current)
+                alarms.append(alarm)
+                excursion = OpenExcursion(alarmIndex: index, lastAbove: index, stepsAbove: 1, quiet: 0)
+                quietSteps = 0
+                return MonitorStep(index: index, phase: .monitoring, statistics: statistics, thresholds: current, alarm: alarm)
+            }
+        } else if !fired.isEmpty {
             let alarm = makeAlarm(index: index, label: label, fired: fired, statistics: statistics, thresholds: current)
             alarms.append(alarm)
             restart(after: index)
@@ -265,7 +309,7 @@ public struct SequentialMonitor<Score: WindowScore>: Sendable {
 
     /// Whether the threshold rule calibrates from resampled burn-in rows.
     private var keepsBurnInRows: Bool {
-        if case let .calibrated(calibration) = settings.thresholds, calibration.null == .bootstrap, !fixedReference { return true }
+        if case let .calibrated(calibration) = settings.thresholds, calibration.null.needsRows, !fixedReference { return true }
         return false
     }
 
@@ -330,10 +374,12 @@ public struct SequentialMonitor<Score: WindowScore>: Sendable {
         } catch {
             return nil
         }
-        return CalibrationRequest(template: template, settings: seeded, precision: score.precision,
-                                  mean: fixedReference ? score.nullMean : nil, burnInRows: rows,
-                                  nominal: { alpha in score.nominalThresholds(alpha: alpha) },
-                                  reference: score.calibrationSummary())
+        var request = CalibrationRequest(template: template, settings: seeded, precision: score.precision,
+                                         mean: fixedReference ? score.nullMean : nil, burnInRows: rows,
+                                         nominal: { alpha in score.nominalThresholds(alpha: alpha) },
+                                         reference: score.calibrationSummary())
+        request.dynamics = score.nullDynamics
+        return request
     }
 
     /// Installs calibrated thresholds and scores the observations held meanwhile, returning their steps.
@@ -380,6 +426,20 @@ public struct SequentialMonitor<Score: WindowScore>: Sendable {
             steps += try install(request.run(isCancelled: isCancelled))
         }
         return steps
+    }
+
+    /// Starts the monitored (Phase II) stream after an in-control (Phase I) sample: the rows given
+    /// so far were exactly the burn-in (the null is fitted and, if calibrated, the thresholds
+    /// installed), and the next row is index 0 of the live stream. The history is emptied, so
+    /// change times and alarms refer to live rows only.
+    public mutating func beginLiveStream() throws(MonitorError) {
+        guard phase == .filling, score.count == 0, held.isEmpty else {
+            throw .invalidConfiguration("the in-control sample must be exactly the burn-in (\(settings.burnIn) rows) and its thresholds installed before the live stream starts")
+        }
+        observationCount = 0
+        segmentStart = 0
+        history.removeAll()
+        pendingComparison = nil
     }
 
     /// Restarts after an alarm at `index`: fresh burn-in from the next observation
@@ -433,7 +493,7 @@ extension SequentialMonitor: Codable {
     private enum CodingKeys: String, CodingKey {
         case format, settings, names, fixedReference, observationCount, phase, segmentStart, alarms, thresholds
         case fitCount, calibration, calibrationCount, score, quietSteps, history, burnInRows, pendingComparison
-        case held, heldLabels, unitScale
+        case held, heldLabels, unitScale, excursion
     }
 
     /// Version of the saved state's layout.
@@ -461,6 +521,7 @@ extension SequentialMonitor: Codable {
         try c.encode(held, forKey: .held)
         try c.encode(heldLabels, forKey: .heldLabels)
         try c.encodeIfPresent(unitScale, forKey: .unitScale)
+        try c.encodeIfPresent(excursion, forKey: .excursion)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -489,6 +550,7 @@ extension SequentialMonitor: Codable {
         held = try c.decode([Double].self, forKey: .held)
         heldLabels = try c.decode([String?].self, forKey: .heldLabels)
         unitScale = try c.decodeIfPresent(UnitScale.self, forKey: .unitScale)
+        excursion = try c.decodeIfPresent(OpenExcursion.self, forKey: .excursion)
         let p = score.dimension
         do {
             try settings.validate(dimension: p, fixedReference: fixedReference, minimumDimension: 1)
@@ -499,6 +561,7 @@ extension SequentialMonitor: Codable {
               score.window == settings.window, burnInRows.count % max(p, 1) == 0,
               held.count == heldLabels.count * p, unitScale.map({ $0.dimension == p && $0.exponents.allSatisfy { abs($0) < 1100 } }) ?? true,
               phase == .burnIn || score.isFitted,
+              excursion.map({ $0.quiet >= 0 && $0.stepsAbove >= 1 && $0.lastAbove >= $0.alarmIndex }) ?? true,
               observationCount >= segmentStart, segmentStart >= 0,
               pendingComparison.map({ $0.precision.rows == p && $0.precision.columns == p }) ?? true else {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,

@@ -26,32 +26,72 @@ public struct NetworkScore: WindowScore {
     private var engine: WindowStatistics?
     /// The last fitted network (nil with a fixed reference or before the first fit).
     public private(set) var network: NetworkFit?
+    /// The dynamic part (nil: the static model, `lags` 0).
+    private var prewhitener: Prewhitener?
 
     /// Observations buffered before they are added to the sufficient statistics in one batch.
     public static let pendingBatchRows = 256
 
     /// A score that estimates its reference from the segments the monitor gives it.
+    ///
+    /// With `lags` other than `.fixed(0)` the reference is dynamic (ALGORITHMS.md section 16): a
+    /// sparse VAR(L) of each node on all nodes' last L values, fitted with the network, and the
+    /// statistics score the innovations `x_t - B z_t` against the innovations' network.
     public init(dimension p: Int, window: Int, detector: DetectorKind,
-                estimator: NetworkEstimator = MonitorConfiguration.defaultEstimator) {
+                estimator: NetworkEstimator = MonitorConfiguration.defaultEstimator, lags: LagOrder = .fixed(0)) {
         self.dimension = p
         self.window = window
         self.detector = detector
         self.estimator = estimator
         moments = RunningMoments(dimension: p)
+        if lags != .fixed(0) {
+            let theory: Double
+            if case let .theory(c) = estimator.lambda { theory = c } else { theory = NetworkEstimator.defaultTheoryConstant }
+            prewhitener = Prewhitener(dimension: p, window: window, order: lags, estimator: VAREstimator(theoryConstant: theory))
+        }
     }
 
     /// A score against a fixed, given reference (the monitor never refits it).
+    ///
+    /// With `dynamics` the reference is dynamic: `reference` is the innovations' network (its mean
+    /// the intercept c), and the innovations `x_t - B z_t` are scored; `dataMean` (the data's
+    /// means) stands in for lags not yet observed at the start of the stream.
     public init(reference: ReferenceModel, window: Int, detector: DetectorKind,
-                estimator: NetworkEstimator = MonitorConfiguration.defaultEstimator) {
+                estimator: NetworkEstimator = MonitorConfiguration.defaultEstimator,
+                dynamics: VARFit? = nil, dataMean: [Double]? = nil) {
         self.init(dimension: reference.dimension, window: window, detector: detector, estimator: estimator)
         engine = WindowStatistics(reference: reference, window: window, detector: detector)
+        if let dynamics {
+            precondition(dynamics.dimension == reference.dimension)
+            prewhitener = Prewhitener(dimension: reference.dimension, window: window, fixed: dynamics,
+                                      dataMean: dataMean ?? reference.mean)
+        }
     }
+
+    /// The data's means behind the lags (a dynamic reference), for writing a model file.
+    public var lagMean: [Double]? { prewhitener?.isActive == true ? prewhitener?.dataMean : nil }
 
     public func unfitted() -> NetworkScore {
-        NetworkScore(dimension: dimension, window: window, detector: detector, estimator: estimator)
+        var fresh = NetworkScore(dimension: dimension, window: window, detector: detector, estimator: estimator)
+        fresh.prewhitener = prewhitener?.unfitted()
+        return fresh
     }
 
+    /// The lag order asked for (`.fixed(0)`: the static model).
+    public var lagOrder: LagOrder { prewhitener?.order ?? .fixed(0) }
+    /// The lags in use (nil: `auto`, before the first burn-in has chosen them).
+    public var lags: Int? { prewhitener.map { $0.lags } ?? 0 }
+    /// The fitted lag coefficients (nil: static model, or not fitted yet).
+    public var dynamics: VARFit? { prewhitener?.isActive == true ? prewhitener?.fit : nil }
+    /// What the first burn-in said about serial dependence (with `auto` lags).
+    public var serialDependence: SerialDependence.Assessment? { prewhitener?.assessment }
+
     public var nullMean: [Double]? { engine?.reference.mean }
+
+    public var nullDynamics: NullDynamics? {
+        guard let dynamics, let engine else { return nil }
+        return NullDynamics(coefficients: dynamics, intercept: engine.reference.mean)
+    }
 
     /// The smallest burn-in for a network reference (it must also be at least the window length).
     public static let minimumBurnIn = 10
@@ -70,7 +110,10 @@ public struct NetworkScore: WindowScore {
     public var statisticIDs: [StatisticID] { detector.statistics }
 
     public var count: Int { engine?.count ?? 0 }
-    public var segmentCount: Int { moments.count + pending.count / max(dimension, 1) }
+    public var segmentCount: Int {
+        if let prewhitener, prewhitener.isActive { return prewhitener.rowCount }
+        return moments.count + pending.count / max(dimension, 1)
+    }
     public var referenceSampleSize: Int { engine?.reference.sampleSize ?? 0 }
     public var precision: Matrix? { engine?.reference.precision }
 
@@ -81,6 +124,10 @@ public struct NetworkScore: WindowScore {
     }
 
     public mutating func accumulate(_ x: [Double]) {
+        if prewhitener != nil {
+            prewhitener!.accumulate(x)
+            if prewhitener!.isActive { return }
+        }
         pending.append(contentsOf: x)
         if pending.count / dimension >= Self.pendingBatchRows { flushPending() }
     }
@@ -93,9 +140,18 @@ public struct NetworkScore: WindowScore {
     }
 
     public mutating func fit(lastIndex: Int, newSegment: Bool) throws(ScoreFitError) {
-        flushPending()
-        let n = moments.count
-        let covariance = moments.covariance()
+        if prewhitener?.isChoosing == true, prewhitener!.chooseOrder() > 0 {
+            // Dynamic from now on: the static moments are not needed.
+            moments = RunningMoments(dimension: dimension)
+            pending.removeAll()
+        }
+        let n: Int, covariance: Matrix, mean: [Double]
+        if prewhitener?.isActive == true {
+            (covariance, mean, n) = try prewhitener!.fitDynamics(newSegment: newSegment)
+        } else {
+            flushPending()
+            (covariance, mean, n) = (moments.covariance(), moments.mean, moments.count)
+        }
         let fit: NetworkFit
         do {
             // Warm start from the last fit of this segment; a new segment starts cold.
@@ -113,7 +169,7 @@ public struct NetworkScore: WindowScore {
         }
         var reference: ReferenceModel
         do {
-            reference = try ReferenceModel(precision: fit.precision, mean: moments.mean, sampleSize: n)
+            reference = try ReferenceModel(precision: fit.precision, mean: mean, sampleSize: n)
         } catch {
             throw ScoreFitError(error.description)
         }
@@ -122,6 +178,9 @@ public struct NetworkScore: WindowScore {
         network = fit
         if newSegment || engine == nil {
             engine = WindowStatistics(reference: reference, window: window, detector: detector)
+        } else if let prewhitener, prewhitener.isActive {
+            // New lag coefficients: the window's innovations are recomputed with them.
+            engine!.setReference(reference, window: prewhitener.windowInnovations(count: engine!.count))
         } else {
             engine!.setReference(reference)
         }
@@ -130,7 +189,14 @@ public struct NetworkScore: WindowScore {
     public mutating func push(_ x: [Double], evicted: inout [Double]) -> Bool {
         // Nothing fitted (only reachable from an edited state file, which decoding rejects): nothing to score.
         guard engine != nil else { return false }
-        return engine!.push(x, evicted: &evicted)
+        guard prewhitener?.isActive == true else { return engine!.push(x, evicted: &evicted) }
+        let full = engine!.isFull
+        let leaving = full ? prewhitener!.oldestWindowRow() : []
+        let u = prewhitener!.push(x)
+        var ignored: [Double] = []
+        _ = engine!.push(u, evicted: &ignored)
+        if full { evicted = leaving }
+        return full
     }
 
     public var isFitted: Bool { engine != nil }
@@ -143,6 +209,7 @@ public struct NetworkScore: WindowScore {
 
     public mutating func reset(keepingNull: Bool) {
         engine?.reset()
+        prewhitener?.reset(keepingNull: keepingNull)
         guard !keepingNull else { return }
         moments = RunningMoments(dimension: dimension)
         pending.removeAll()
@@ -172,11 +239,23 @@ public struct NetworkScore: WindowScore {
     public func estimateChange(recent: Matrix, firstIndex: Int, top k: Int) -> Int? {
         guard let engine else { return nil }
         let entries = detector.usesLocal ? engine.topEdges(k).map { (u: $0.u, v: $0.v) } : []
+        if let prewhitener, prewhitener.isActive, let l = prewhitener.lags {
+            // The innovations of the recent rows (the first L have no lags in the history).
+            guard recent.rows > l + 1 else { return nil }
+            return ChangeTimeEstimator.estimate(recent: prewhitener.innovations(of: recent), firstIndex: firstIndex + l,
+                                                reference: engine.reference, entries: entries)?.index
+        }
         return ChangeTimeEstimator.estimate(recent: recent, firstIndex: firstIndex, reference: engine.reference,
                                             entries: entries)?.index
     }
 
     public func provisionalPrecision() -> Matrix? {
+        if let prewhitener, prewhitener.isActive {
+            var copy = prewhitener
+            guard let (covariance, _, n) = try? copy.fitDynamics(newSegment: true),
+                  let fit = try? estimator.fit(covariance: covariance, sampleSize: n) else { return nil }
+            return fit.precision
+        }
         var moments = self.moments
         let p = dimension
         if !pending.isEmpty { moments.add(rows: Matrix(rows: pending.count / p, columns: p, elements: pending)) }
@@ -203,7 +282,7 @@ public struct NetworkScore: WindowScore {
 }
 
 extension NetworkScore {
-    private enum CodingKeys: String, CodingKey { case window, detector, estimator, dimension, moments, pending, engine, network }
+    private enum CodingKeys: String, CodingKey { case window, detector, estimator, dimension, moments, pending, engine, network, prewhitener }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -215,6 +294,7 @@ extension NetworkScore {
         try c.encode(pending, forKey: .pending)
         try c.encodeIfPresent(engine, forKey: .engine)
         try c.encodeIfPresent(network, forKey: .network)
+        try c.encodeIfPresent(prewhitener, forKey: .prewhitener)
     }
 
     /// Decoding checks that the parts agree on the dimension and window (untrusted files: a saved state).
@@ -227,7 +307,9 @@ extension NetworkScore {
         let pending = try c.decode([Double].self, forKey: .pending)
         let engine = try c.decodeIfPresent(WindowStatistics.self, forKey: .engine)
         let network = try c.decodeIfPresent(NetworkFit.self, forKey: .network)
+        let prewhitener = try c.decodeIfPresent(Prewhitener.self, forKey: .prewhitener)
         guard p >= 1, window >= 2, moments.dimension == p, pending.count % p == 0,
+              prewhitener.map({ $0.dimension == p && $0.window == window && $0.order.problem == nil && $0.isConsistent }) ?? true,
               engine.map({ $0.dimension == p && $0.window == window && $0.detector == detector }) ?? true,
               network.map({ $0.dimension == p }) ?? true else {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
@@ -238,5 +320,6 @@ extension NetworkScore {
         self.pending = pending
         self.engine = engine
         self.network = network
+        self.prewhitener = prewhitener
     }
 }

@@ -200,6 +200,8 @@ public protocol WindowScore: Codable, Sendable {
     func validate(burnIn: Int) -> String?
     /// The mean of the fitted null, when the score has one (a fixed reference's is simulated around it).
     var nullMean: [Double]? { get }
+    /// The fitted null's dynamics, when it has any: the Gaussian null then simulates the VAR.
+    var nullDynamics: NullDynamics? { get }
     /// A summary of the fitted null to decide when a calibration still applies after a restart;
     /// nil: recalibrate after every restart.
     func calibrationSummary() -> ReferenceSummary?
@@ -217,5 +219,6 @@ extension WindowScore {
     public func calibrationSummary() -> ReferenceSummary? { nil }
     public func validate(burnIn: Int) -> String? { nil }
     public var nullMean: [Double]? { nil }
+    public var nullDynamics: NullDynamics? { nil }
     public var isFitted: Bool { true }
 }

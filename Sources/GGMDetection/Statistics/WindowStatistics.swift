@@ -138,6 +138,21 @@ public struct WindowStatistics: Sendable {
         recomputeSums()
     }
 
+    /// Replaces the reference and the window's observations (`rows`, oldest first, exactly
+    /// ``count`` of them): a dynamic reference's refit changes the innovations as well as the network.
+    ///
+    /// - Complexity: as ``setReference(_:)``.
+    public mutating func setReference(_ newReference: ReferenceModel, window rows: [[Double]]) {
+        precondition(rows.count == count)
+        let p = dimension
+        for (k, row) in rows.enumerated() {
+            let age = count - 1 - k
+            let slot = (head - 1 - age + 2 * window) % window
+            for j in 0..<p { rawRing[slot * p + j] = row[j] }
+        }
+        setReference(newReference)
+    }
+
     /// Empties the window (after an alarm).
     public mutating func reset() {
         count = 0
