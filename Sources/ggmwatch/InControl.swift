@@ -57,7 +57,9 @@ enum InControl {
         }
         if !quiet {
             var line = "\(prefix): in-control model from \(path): \(dataset.rowCount) rows, \(monitor.network?.edgeCount ?? 0) edges"
-            if let t = monitor.thresholds { line += "; thresholds \(t)" }
+            if let t = monitor.thresholds {
+                line += "; thresholds " + t.ids.map { "\($0) " + String(format: "%.3f", t[$0]!) }.joined(separator: ", ")
+            }
             FileHandle.standardError.write(line + "\n")
         }
         return monitor
