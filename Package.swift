@@ -38,7 +38,7 @@ let package = Package(
         // Evaluation: matching alarms to true changes, false-alarm rate, ARL, delays, localization.
         .target(name: "GGMEvaluation", dependencies: ["GGMCore"]),
         // The evaluation harness: simulated scenario grids, baselines and the monitor scored alike.
-        .target(name: "GGMExperiments", dependencies: ["GGMCore", "GGMDetection", "GGMSimulation", "GGMEvaluation"]),
+        .target(name: "GGMExperiments", dependencies: ["GGMCore", "GGMEstimation", "GGMDetection", "GGMSimulation", "GGMEvaluation"]),
         // SVG/HTML report (the library modules never depend on it).
         .target(name: "GGMReport", dependencies: ["GGMCore"]),
         .executableTarget(

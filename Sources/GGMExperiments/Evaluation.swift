@@ -1,6 +1,7 @@
 import Foundation
 import GGMCore
 import GGMDetection
+import GGMEstimation
 import GGMEvaluation
 import GGMSimulation
 
@@ -108,7 +109,16 @@ public enum Evaluation {
         let q = settings.falseAlarmProbability
         let horizon = settings.horizon
         let calibrationSeed = seed &+ 1
-        let sampler = NullSampler.gaussian(try Calibrator.simulationNull(null), mean: nil)
+        // The true null: the network (and, for dependent streams, the true VAR) of replicate 0.
+        var dynamics: NullDynamics?
+        if let serial = try settings.dynamics() {
+            let a = serial.transition(p: p, seed: seed)
+            var entries: [(node: Int, from: Int, lag: Int, value: Double)] = []
+            for i in 0..<p { for k in a.rowStart[i]..<a.rowStart[i + 1] { entries.append((i, a.columnIndex[k], 1, a.values[k])) } }
+            dynamics = NullDynamics(coefficients: try VARFit(dimension: p, lags: 1, entries: entries),
+                                    intercept: [Double](repeating: 0, count: p))
+        }
+        let sampler = NullSampler.gaussian(try Calibrator.simulationNull(null), mean: nil, dynamics: dynamics)
         func thresholds<Score>(_ template: SequentialMonitor<Score>, for detectors: [EvaluatedDetector]) throws -> [CalibratedThreshold] {
             let maxima = try Calibrator.simulateMaxima(template: template, sampler: sampler, horizon: horizon,
                                                        replicates: settings.calibrationReplicates, seed: calibrationSeed)
@@ -132,10 +142,19 @@ public enum Evaluation {
             let baseline = baselineConfiguration(settings, detector, threshold: nil)
             switch detector {
             case .dense: out += try thresholds(DenseCovarianceMonitor(dimension: p, configuration: baseline), for: [detector])
+            case .pca: out += try thresholds(pcaMonitor(settings, p: p, thresholds: .none), for: [detector])
             default: out += try thresholds(PerNodeVarianceMonitor(dimension: p, configuration: baseline), for: [detector])
             }
         }
         return out
+    }
+
+    /// The PCA charts under the common lifecycle, their window the run rule.
+    static func pcaMonitor(_ settings: EvaluationSettings, p: Int, thresholds: ThresholdRule) throws(MonitorError) -> SequentialMonitor<PCAScore> {
+        try SequentialMonitor(score: PCAScore(dimension: p, window: settings.pcaRunLength),
+                              settings: MonitorSettings(burnIn: settings.burnIn, window: settings.pcaRunLength,
+                                                        refitEvery: settings.refitEvery, thresholds: thresholds),
+                              minimumDimension: 1)
     }
 
     static func baselineConfiguration(_ settings: EvaluationSettings, _ detector: EvaluatedDetector,
@@ -163,6 +182,7 @@ public enum Evaluation {
         if let kind = detector.networkDetector {
             return try run(OnlineMonitor(dimension: p, configuration: settings.monitorConfiguration(kind, thresholds: .fixed(fixed))))
         }
+        if detector == .pca { return try run(pcaMonitor(settings, p: p, thresholds: .fixed(fixed))) }
         let baseline = baselineConfiguration(settings, detector, threshold: fixed[detector.statistics[0]])
         switch detector {
         case .dense: return try run(DenseCovarianceMonitor(dimension: p, configuration: baseline))
@@ -182,7 +202,8 @@ public enum Evaluation {
         let outcomes: [Result<[StreamEvaluation], EvaluationRunError>] = parallelMap(settings.replicates) { r in
             let seed = streamSeed(settings, p: p, graphIndex: graphIndex, replicate: r)
             do {
-                let simulation = try StreamSimulation(p: p, segmentLengths: lengths, graph: graph, change: kind, seed: seed)
+                let simulation = try StreamSimulation(p: p, segmentLengths: lengths, graph: graph, change: kind, seed: seed,
+                                                      dynamics: settings.dynamics())
                 let stream = try simulation.generate()
                 let n = stream.observations.rows
                 var evaluations: [StreamEvaluation] = []

@@ -13,6 +13,12 @@ public enum EvaluatedDetector: String, CaseIterable, Codable, Sendable {
     case perNode = "per-node"
     /// ``DenseCovarianceMonitor``: full-covariance window likelihood ratio (only where its window exceeds p).
     case dense
+    /// ``PCAScore``: principal-component T^2 and SPE charts (90% of the variance) with a run rule,
+    /// the process engineers' monitor. Not in the default grid (an O(p^3) refit).
+    case pca
+
+    /// The detectors of the default grid (all but ``pca``).
+    public static let standard: [EvaluatedDetector] = [.global, .local, .combined, .perNode, .dense]
 
     public var usesNetwork: Bool { networkDetector != nil }
 
@@ -22,7 +28,7 @@ public enum EvaluatedDetector: String, CaseIterable, Codable, Sendable {
         case .global: .global
         case .local: .local
         case .combined: .combined
-        case .perNode, .dense: nil
+        case .perNode, .dense, .pca: nil
         }
     }
 
@@ -31,6 +37,7 @@ public enum EvaluatedDetector: String, CaseIterable, Codable, Sendable {
         switch self {
         case .perNode: [.perNode]
         case .dense: [.dense]
+        case .pca: [.pcaT2, .pcaSPE]
         default: networkDetector!.statistics
         }
     }
@@ -93,13 +100,20 @@ public struct EvaluationSettings: Codable, Sendable, Equatable {
     public var postChange: Int
     /// `d_max`: an alarm within `0..<maxDelay` observations after the change detects it.
     public var maxDelay: Int
+    /// Serially dependent streams: the spectral radius of a VAR(1) transition (nil: independent rows).
+    public var varRadius: Double?
+    /// Run rule of the PCA charts: alarm when this many consecutive points exceed a limit.
+    public var pcaRunLength: Int
 
     public init(dimensions: [Int] = [50, 100, 200], graphs: [GraphKind] = [.random, .banded, .hub, .block],
                 changes: [ScenarioChange] = [.none, .global, .local, .perturbHub, .rewireKeepingVariances],
-                detectors: [EvaluatedDetector] = EvaluatedDetector.allCases,
+                detectors: [EvaluatedDetector] = EvaluatedDetector.standard,
                 replicates: Int = 50, seed: UInt64 = 1, burnIn: Int = 500, window: Int = 50, refitEvery: Int = 50,
                 denseWindow: Int = 100, falseAlarmProbability: Double = 0.1, horizon: Int = 500,
-                calibrationReplicates: Int = 200, preChange: Int = 250, postChange: Int = 100, maxDelay: Int = 100) {
+                calibrationReplicates: Int = 200, preChange: Int = 250, postChange: Int = 100, maxDelay: Int = 100,
+                varRadius: Double? = nil, pcaRunLength: Int = 3) {
+        self.varRadius = varRadius
+        self.pcaRunLength = pcaRunLength
         self.dimensions = dimensions
         self.graphs = graphs
         self.changes = changes
@@ -141,12 +155,23 @@ public struct EvaluationSettings: Codable, Sendable, Equatable {
         guard window >= 2, burnIn >= 2, refitEvery >= 0 else { throw fail("window and burn-in must be at least 2, the refit interval non-negative") }
         guard falseAlarmProbability > 0, falseAlarmProbability < 1 else { throw fail("the false-alarm probability must be in (0, 1)") }
         guard horizon >= 1, preChange >= 1, maxDelay >= 1 else { throw fail("horizon, pre-change length and d_max must be positive") }
+        if let r = varRadius, !(r >= 0 && r < 1) { throw fail("the VAR spectral radius must be in [0, 1) (got \(r))") }
+        guard pcaRunLength >= 1 else { throw fail("the PCA run length must be at least 1 (got \(pcaRunLength))") }
         guard postChange >= maxDelay else { throw fail("the post-change segment (\(postChange)) must be at least d_max (\(maxDelay))") }
     }
 
     /// Whether `detector` runs on `p`-node streams (the dense baseline needs `denseWindow > p` and `burnIn > p`).
     public func applies(_ detector: EvaluatedDetector, dimension p: Int) -> Bool {
-        detector != .dense || (denseWindow > p && burnIn > p)
+        switch detector {
+        case .dense: denseWindow > p && burnIn > p
+        case .pca: burnIn > p
+        default: true
+        }
+    }
+
+    /// The streams' serial dynamics (nil: independent rows).
+    func dynamics() throws -> SerialDynamics? {
+        try varRadius.map { try SerialDynamics(spectralRadius: $0) }
     }
 
     /// The monitor configuration of the graph detectors (thresholds set per cell).

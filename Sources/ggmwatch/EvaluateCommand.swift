@@ -17,7 +17,7 @@ struct EvaluateCommand: ParsableCommand {
         false alarm within --horizon monitored observations (or --arl, converted as 1 - exp(-H / ARL)). \
         Detectors: global, local and combined (the online monitor), per-node (each series alone, a \
         variance likelihood ratio per node, max over nodes) and dense (full-covariance window likelihood \
-        ratio, only where --dense-window exceeds p). Progress goes to standard error, the Markdown table \
+        ratio, only where --dense-window exceeds p), and on request pca (principal-component T^2 and SPE         charts, 90% of the variance, alarm after --pca-run-length consecutive points above a limit: the         process engineers' monitor). --var-radius R makes the streams serially dependent (a VAR(1)).         Progress goes to standard error, the Markdown table \
         to standard output, everything (settings, thresholds, scores) to --output as JSON.
 
         The default grid is p in {50, 100, 200}, graphs random, banded, hub, block, changes none, global, \
@@ -70,6 +70,12 @@ struct EvaluateCommand: ParsableCommand {
     @Option(name: .customLong("max-delay"), help: "d_max: alarms within this many observations after a change detect it (default 2w).")
     var maxDelay: Int?
 
+    @Option(name: .customLong("var-radius"), parsing: .unconditional, help: "Serially dependent streams: a VAR(1) with a sparse transition of this spectral radius (0 to 0.99), innovations from each segment's network.")
+    var varRadius: Double?
+
+    @Option(name: .customLong("pca-run-length"), parsing: .unconditional, help: "Run rule of the PCA charts (--detectors pca): alarm when this many consecutive points exceed a limit (default 3).")
+    var pcaRunLength: Int?
+
     @Option(help: "Write settings, thresholds and scores as JSON to this file.")
     var output: String?
 
@@ -110,6 +116,8 @@ struct EvaluateCommand: ParsableCommand {
         if let maxDelay { s.maxDelay = maxDelay }
         s.postChange = max(s.postChange, s.maxDelay)
         if let horizon { s.horizon = horizon }
+        if let varRadius { s.varRadius = varRadius }
+        if let pcaRunLength { s.pcaRunLength = pcaRunLength }
         if let q = falseAlarmProbability { s.falseAlarmProbability = q }
         if let arl { s.falseAlarmProbability = RunLength.falseAlarmProbability(averageRunLength: arl, horizon: s.horizon) }
         return s
