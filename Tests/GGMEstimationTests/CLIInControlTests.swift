@@ -90,6 +90,28 @@ struct CLIInControlTests {
         #expect(String(decoding: calibrate.stdout, as: UTF8.self).contains(String(format: "%.3f", global)), "\(String(decoding: calibrate.stdout, as: UTF8.self))")
     }
 
+    /// A saved in-control run resumed on the grown live file gives the alarms of one run.
+    @Test func inControlRunResumes() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (inControl, live) = try Self.files(in: dir)
+        let lines = try String(contentsOf: live, encoding: .utf8).split(separator: "\n").map(String.init)
+        let grow = dir.appendingPathComponent("grow.csv"), state = dir.appendingPathComponent("state.json")
+        try (lines[0...60].joined(separator: "\n") + "\n").write(to: grow, atomically: true, encoding: .utf8)
+        let first = try CLI.run(["monitor", grow.path, "--in-control", inControl.path, "--state", state.path] + Self.fast)
+        #expect(first.status == 0, "\(first.stderr)")
+        try (lines.joined(separator: "\n") + "\n").write(to: grow, atomically: true, encoding: .utf8)
+        let second = try CLI.run(["monitor", grow.path, "--in-control", inControl.path, "--state", state.path] + Self.fast)
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(second.stderr.contains("skipped its first 60 observations"), "\(second.stderr)")
+        let whole = try CLI.run(["monitor", live.path, "--in-control", inControl.path] + Self.fast)
+        func alarmIndices(_ o: CLI.Output) throws -> [Int] {
+            try Self.events(o).filter { $0["event"] as? String == "alarm" }.compactMap { $0["index"] as? Int }
+        }
+        #expect(try alarmIndices(first) + alarmIndices(second) == alarmIndices(whole))
+        #expect(try !alarmIndices(whole).isEmpty)
+    }
+
     @Test func badInControlInput() throws {
         let dir = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
