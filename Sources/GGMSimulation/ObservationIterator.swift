@@ -17,7 +17,9 @@ public struct ObservationIterator: IteratorProtocol, Sequence, Sendable {
     /// Serial dependence: the transition matrix, the previous deviation from the mean, and the
     /// generator of the innovations' t factors.
     private let dynamics: SerialDynamics?
-    private let transition: SparseMatrix?
+    private var transition: SparseMatrix?
+    /// The current segment's mean.
+    private var segmentMean: [Double]
     private var previous: [Double]?
     private var tRNG: SeededGenerator
     /// Index of the next row (0-based).
@@ -29,7 +31,8 @@ public struct ObservationIterator: IteratorProtocol, Sequence, Sendable {
         mean = simulation.mean ?? [Double](repeating: 0, count: simulation.p)
         rng = SeededGenerator.stream(seed: seed, index: 1)
         dynamics = simulation.dynamics
-        transition = simulation.dynamics?.transition(p: simulation.p, seed: seed)
+        transition = simulation.dynamics?.transition(p: simulation.p, seed: seed, segment: 0)
+        segmentMean = mean
         tRNG = SeededGenerator.stream(seed: seed, index: 1_000_004)
     }
 
@@ -42,6 +45,14 @@ public struct ObservationIterator: IteratorProtocol, Sequence, Sendable {
         guard segment < truth.segments.count else { return nil }
         if sampler == nil {
             rng = SeededGenerator.stream(seed: seed, index: segment + 1)
+            if let dynamics {
+                transition = dynamics.transition(p: mean.count, seed: seed, segment: segment)
+                segmentMean = mean
+                if case let .mean(shift) = dynamics.change {
+                    let omega = truth.segments[segment].precision
+                    for j in 0..<((mean.count + 4) / 5) { segmentMean[j] += Double(segment) * shift / omega[j][j].squareRoot() }
+                }
+            }
             do {
                 sampler = try GaussianSampler(precision: truth.segments[segment].precisionMatrix, mean: mean)
             } catch {
@@ -62,7 +73,7 @@ public struct ObservationIterator: IteratorProtocol, Sequence, Sendable {
         }
         let d = Self.step(previous!, sampler: sampler!, mean: mean, dynamics: dynamics, transition: transition, using: &rng, t: &tRNG)
         previous = d
-        return (0..<d.count).map { mean[$0] + d[$0] }
+        return (0..<d.count).map { segmentMean[$0] + d[$0] }
     }
 
     /// `A d + e` with e drawn from the current segment's network (Student t when asked).

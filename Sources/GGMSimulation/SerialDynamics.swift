@@ -9,8 +9,29 @@ public struct SerialDynamics: Codable, Sendable, Equatable {
     public let spectralRadius: Double
     /// Degrees of freedom of multivariate Student t innovations (nil: Gaussian).
     public let innovationDegreesOfFreedom: Double?
+    /// What else changes at each change point (nil: the transition and the mean stay).
+    public let change: DynamicsChange?
 
-    public init(spectralRadius: Double, innovationDegreesOfFreedom: Double? = nil) throws(SimulationError) {
+    /// A change of the dynamics at every change point, beside (or, with `keepNetwork`, instead of)
+    /// the innovations' network.
+    public enum DynamicsChange: Codable, Sendable, Equatable {
+        /// Segment k has its own transition matrix (same spectral radius, drawn from seed + k).
+        case transition
+        /// Segment k's mean is the stream's plus `k * shift` innovation standard deviations
+        /// (`1 / sqrt(Omega_jj)`) on the first `ceil(p / 5)` nodes.
+        case mean(shift: Double)
+
+        /// `transition` or `mean:SHIFT` (e.g. `mean:0.5`).
+        public init?(parsing text: String) {
+            if text == "transition" { self = .transition; return }
+            if text.hasPrefix("mean:"), let shift = Double(text.dropFirst(5)), shift.isFinite { self = .mean(shift: shift); return }
+            return nil
+        }
+    }
+
+    public init(spectralRadius: Double, innovationDegreesOfFreedom: Double? = nil,
+                change: DynamicsChange? = nil) throws(SimulationError) {
+        self.change = change
         guard spectralRadius >= 0, spectralRadius < 1 else { throw .invalidDynamics("the spectral radius must be in [0, 1) (got \(spectralRadius))") }
         if let nu = innovationDegreesOfFreedom, !(nu > 2 && nu.isFinite) {
             throw .invalidDynamics("Student t innovations need more than 2 degrees of freedom (got \(nu))")
@@ -26,6 +47,12 @@ public struct SerialDynamics: Codable, Sendable, Equatable {
     /// `+-U(0.2, 0.5)` per row at a random column, scaled so that its spectral radius is
     /// ``spectralRadius`` (estimated by `||A^k v||^{1/k}`, k = 400). Drawn from its own generator.
     public func transition(p: Int, seed: UInt64) -> SparseMatrix {
+        transition(p: p, seed: seed, segment: 0)
+    }
+
+    /// The transition matrix of segment `segment` (the first's unless the transition changes).
+    public func transition(p: Int, seed: UInt64, segment: Int) -> SparseMatrix {
+        let seed = change == .transition ? seed &+ UInt64(segment) : seed
         var rng = SeededGenerator.stream(seed: seed, index: 1_000_003)
         var a = Matrix(rows: p, columns: p)
         for i in 0..<p {

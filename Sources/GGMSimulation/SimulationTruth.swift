@@ -38,7 +38,11 @@ public struct SimulationTruth: Codable, Sendable, Equatable {
     public let segments: [Segment]
     public let changes: [Change]
 
+    /// The serial dynamics and what of them changes (nil: independent rows).
+    public let dynamics: SerialDynamics?
+
     init(simulation s: StreamSimulation, precisions: [Matrix], changes: [PrecisionChange]) {
+        dynamics = s.dynamics
         p = s.p
         seed = s.seed
         graph = s.graph

@@ -33,10 +33,17 @@ public struct StreamSimulation: Codable, Sendable, Equatable {
     public let localStrength: Double
     /// Serial dependence (nil: independent rows).
     public let dynamics: SerialDynamics?
+    /// Whether the innovations' network stays the same in every segment (only the dynamics change).
+    public let keepNetwork: Bool
 
     public init(p: Int, segmentLengths: [Int], graph: GraphKind = .random, change: ChangeKind = .global, seed: UInt64,
                 mean: [Double]? = nil, nodeScales: ClosedRange<Double>? = nil,
-                localEdgeCount: Int = 5, localStrength: Double = 1, dynamics: SerialDynamics? = nil) throws(SimulationError) {
+                localEdgeCount: Int = 5, localStrength: Double = 1, dynamics: SerialDynamics? = nil,
+                keepNetwork: Bool = false) throws(SimulationError) {
+        if keepNetwork && dynamics?.change == nil {
+            throw .invalidDynamics("keeping the network needs a change of the dynamics (transition or mean), or nothing changes")
+        }
+        self.keepNetwork = keepNetwork
         let minimum = change == .flipEdges ? 4 : 2
         guard p >= minimum else {
             throw .tooFewNodes(p: p, minimum: minimum, reason: change == .flipEdges ? "flipping two disjoint edges" : "a network")
@@ -95,6 +102,11 @@ public struct StreamSimulation: Codable, Sendable, Equatable {
                 next = try flip!.0.flip(omega, edges: flip!.1)
             case .rewireKeepingVariances:
                 next = try VarianceKeepingRewire(graph: generator).apply(to: omega, using: &rng)
+            }
+            if keepNetwork {
+                precisions.append(omega)
+                changes.append(PrecisionChange(kind: change, before: omega, after: omega))
+                continue
             }
             omega = next.after
             precisions.append(omega)

@@ -48,6 +48,12 @@ struct SimulateCommand: ParsableCommand {
     @Option(name: .customLong("innovations-df"), parsing: .unconditional, help: "With --var-radius: Student t innovations with this many degrees of freedom (same covariance), e.g. 5.")
     var innovationsDF: Double?
 
+    @Option(name: .customLong("dynamics-change"), help: "With --var-radius: what else changes at each change point: transition (a new transition matrix, same spectral radius) or mean:SHIFT (the first p/5 nodes' means move by SHIFT innovation standard deviations per segment).")
+    var dynamicsChange: String?
+
+    @Flag(name: .customLong("keep-network"), help: "With --dynamics-change: the innovations' network stays the same; only the dynamics change.")
+    var keepNetwork = false
+
     @Option(name: .shortAndLong, help: "CSV output path ('-' or omitted: standard output).")
     var output: String?
 
@@ -82,16 +88,25 @@ struct SimulateCommand: ParsableCommand {
             return try StreamSimulation(p: nodes, segmentLengths: segmentLengths, graph: graph, change: change, seed: seed,
                                         nodeScales: rescaleNodes ? 0.5...2 : nil,
                                         localEdgeCount: localEdges, localStrength: localStrength,
-                                        dynamics: dynamics())
+                                        dynamics: dynamics(), keepNetwork: keepNetwork)
         } catch {
             throw ValidationError(error.description)
         }
     }
 
     private func dynamics() throws(SimulationError) -> SerialDynamics? {
-        if varRadius == nil && innovationsDF != nil { throw .invalidDynamics("--innovations-df goes with --var-radius") }
+        if varRadius == nil && (innovationsDF != nil || dynamicsChange != nil) {
+            throw .invalidDynamics("--innovations-df and --dynamics-change go with --var-radius")
+        }
         guard let varRadius else { return nil }
-        return try SerialDynamics(spectralRadius: varRadius, innovationDegreesOfFreedom: innovationsDF)
+        var change: SerialDynamics.DynamicsChange?
+        if let dynamicsChange {
+            guard let parsed = SerialDynamics.DynamicsChange(parsing: dynamicsChange) else {
+                throw .invalidDynamics("--dynamics-change is '\(dynamicsChange)'; expected transition or mean:SHIFT (e.g. mean:0.5)")
+            }
+            change = parsed
+        }
+        return try SerialDynamics(spectralRadius: varRadius, innovationDegreesOfFreedom: innovationsDF, change: change)
     }
 
     static func parseLengths(_ text: String) throws -> [Int] {
