@@ -241,3 +241,53 @@ func goldenMonitorRun(_ stream: SimulatedStream, _ configuration: MonitorConfigu
         ], "actual: \(alarms)")
     }
 }
+
+/// Golden runs of the dynamic reference (ALGORITHMS.md section 16) on a serially dependent stream.
+@Suite struct GoldenDynamicTests {
+    /// p = 10 random graph, VAR(1) rows (spectral radius 0.7), global change of the innovations'
+    /// network at 400 and 700.
+    static func varStream() throws -> SimulatedStream {
+        try StreamSimulation(p: 10, segmentLengths: [400, 300, 300], graph: .random, change: .global, seed: 8,
+                             dynamics: SerialDynamics(spectralRadius: 0.7)).generate()
+    }
+
+    @Test func streamIsTheRecordedOne() throws {
+        let x = try Self.varStream().observations.elements
+        let s = x.reduce(0, +), q = x.reduce(0) { $0 + $1 * $1 }
+        #expect(abs(s - -279.1921277492196) <= 1e-12 * q, "sum \(s)")
+        #expect(abs(q - 26674.208941704434) <= 1e-12 * q, "sum of squares \(q)")
+    }
+
+    /// `lags` auto (it chooses 1 on this burn-in), combined detector (6, 7), restarts.
+    @Test func autoLagsRestarting() throws {
+        let alarms = try goldenMonitorRun(try Self.varStream(), goldenConfiguration(.combined, global: 6, local: 7))
+        #expect(alarms == [
+            GoldenAlarm(400, estimated: 396, [.global, .local], segment: 0, reference: 348),
+            GoldenAlarm(711, estimated: 706, [.global, .local], segment: 401, reference: 273),
+        ], "actual: \(alarms)")
+    }
+
+    /// The same with `AlarmPolicy.continue` and no refits: the excursions are followed.
+    @Test func continuingAfterAlarms() throws {
+        var configuration = goldenConfiguration(.combined, global: 6, local: 7)
+        configuration.afterAlarm = .continue
+        configuration.refitEvery = 0
+        let stream = try Self.varStream()
+        var monitor = try OnlineMonitor(dimension: 10, configuration: configuration)
+        var ends: [Int] = []
+        let alarms = try goldenAlarms(stream.observations.rowArrays) { x in
+            let step = try monitor.update(x)
+            if let end = step.excursionEnd { ends.append(end.index) }
+            return step
+        }
+        #expect(monitor.score.lags == 1)
+        // A false alarm at 283 (a reference of 199 rows, never refitted, against low thresholds),
+        // its excursion closed at 317; the change at 400; the change at 700 falls inside that
+        // excursion (the stream never comes back to the in-control model), so no third alarm.
+        #expect(alarms == [
+            GoldenAlarm(283, estimated: 250, [.global], segment: 0, reference: 199),
+            GoldenAlarm(400, estimated: 393, [.global, .local], segment: 0, reference: 199),
+        ], "actual: \(alarms)")
+        #expect(ends == [317], "actual: \(ends)")
+    }
+}
