@@ -3,6 +3,7 @@ import Foundation
 import GGMCore
 import GGMData
 import GGMDetection
+import GGMSimulation
 import GGMEstimation
 
 /// One line of the benchmark report.
@@ -225,7 +226,59 @@ enum StreamBench {
             log("monitor p=\(p): \(Int(result.value)) obs/s")
             results.append(result)
         }
+        for p in settings.quick ? [100] : [100, 452] {
+            let result = try laggedMonitorRate(p: p, settings: settings)
+            log("monitor with lags p=\(p): \(Int(result.value)) obs/s (\(result.ratio.map { String(format: "%.2f", $0) } ?? "-") of the static model)")
+            results.append(result)
+        }
         return results
+    }
+
+    /// Timed `update`s of a monitor after its first burn-in and fill (thresholds that never fire),
+    /// with the share of the time spent in refitting steps.
+    static func timedRun(_ monitor: inout OnlineMonitor, _ observations: [[Double]], settings: BenchSettings) throws
+        -> (rate: Double, refitShare: Double, steps: Int) {
+        var t = 0
+        while monitor.phase != .monitoring {
+            _ = try monitor.update(observations[t % observations.count])
+            t += 1
+        }
+        var refitSeconds = 0.0, totalSeconds = 0.0, steps = 0
+        let rate = try BenchClock.rate(repetitions: settings.repetitions, minimumSeconds: Swift.max(settings.minimumSeconds, 0.5),
+                                       initialBatch: 100) {
+            let start = BenchClock.now()
+            let step = try monitor.update(observations[t % observations.count])
+            let dt = BenchClock.seconds(since: start)
+            totalSeconds += dt
+            if step.refitted { refitSeconds += dt }
+            if step.alarm != nil { throw ValidationErrorText("unexpected alarm in the monitor benchmark") }
+            steps += 1
+            t += 1
+        }
+        return (rate, refitSeconds / Swift.max(totalSeconds, 1e-12), steps)
+    }
+
+    /// The monitor with a dynamic reference (`lags` 1) on VAR(1) rows (spectral radius 0.7),
+    /// against the same monitor with the static model (`lags` 0) on the same rows in the same run:
+    /// the cost of the lag regressions, the innovations and the window recomputed at each refit.
+    static func laggedMonitorRate(p: Int, settings: BenchSettings) throws -> BenchResult {
+        let simulation = try StreamSimulation(p: p, segmentLengths: [3_000], graph: .random, seed: settings.seed &+ UInt64(p),
+                                              dynamics: SerialDynamics(spectralRadius: 0.7))
+        let observations = Array(try simulation.rows())
+        func run(_ lags: LagOrder) throws -> (rate: Double, refitShare: Double, steps: Int) {
+            let configuration = MonitorConfiguration(detector: .combined, thresholds: .fixed(global: 1e300, local: 1e300), lags: lags)
+            var monitor = try OnlineMonitor(dimension: p, configuration: configuration)
+            return try timedRun(&monitor, observations, settings: settings)
+        }
+        let lagged = try run(.fixed(1))
+        let staticModel = try run(.fixed(0))
+        return BenchResult(suite: "stream", name: "OnlineMonitor.update with lags 1 (combined, with refits)", p: p,
+                           setting: "VAR(1) rows, radius 0.7; burn-in 500, w = 50, refit every 50, thresholds never fire",
+                           value: lagged.rate, unit: "obs/s", baseline: staticModel.rate,
+                           baselineName: "the same monitor with lags 0 on the same rows",
+                           ratio: lagged.rate / staticModel.rate, ratioMeaning: "speed relative to the static model",
+                           notes: String(format: "refits %.0f%% of the time with lags, %.0f%% without",
+                                         100 * lagged.refitShare, 100 * staticModel.refitShare))
     }
 
     /// A sparse reference (about 5 nonzeros per row) and `rows` observations drawn from it.
