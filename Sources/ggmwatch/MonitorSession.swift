@@ -228,7 +228,10 @@ final class MonitorSession: @unchecked Sendable {
         reportCollinearity()
         if !reportedDynamics, monitor.score.lags != nil {
             reportedDynamics = true
-            if let note = DynamicsNote.describe(monitor.score) { FileHandle.standardError.write("monitor: \(note)\n") }
+            // Only a dynamic reference is news; the static model is what runs without one.
+            if (monitor.score.lags ?? 0) > 0, let note = DynamicsNote.describe(monitor.score) {
+                FileHandle.standardError.write("monitor: \(note)\n")
+            }
         }
         // An event that cannot be written is an error (exit code non-zero, state saved), never a dropped line.
         let lines = try output.events.map { event in
