@@ -116,6 +116,35 @@ import GGMSimulation
         #expect(abs(Double(continued) / Double(draws) - expected) < 4 * se)
     }
 
+    /// Mardia's kurtosis, standardized: near 0 for Gaussian rows, large for Student t5 rows; heavy
+    /// tails make the block bootstrap keep a fifth of the sample for the monitored draws.
+    @Test func heavyTailsAreRecognized() throws {
+        let p = 8, n = 600
+        var rng = SeededGenerator.stream(seed: 21, index: 0)
+        var gaussian = Matrix(rows: n, columns: p), heavy = Matrix(rows: n, columns: p)
+        for t in 0..<n {
+            var chi = 0.0
+            for _ in 0..<5 { let z = rng.nextStandardNormal(); chi += z * z }
+            let factor = (3 / chi).squareRoot()
+            for j in 0..<p {
+                gaussian[t, j] = rng.nextStandardNormal()
+                heavy[t, j] = rng.nextStandardNormal() * factor
+            }
+        }
+        func centered(_ m: Matrix) -> Matrix {
+            var c = m
+            for j in 0..<p { let mean = (0..<n).reduce(0) { $0 + m[$1, j] } / Double(n); for t in 0..<n { c[t, j] -= mean } }
+            return c
+        }
+        let zGaussian = try #require(NullSampler.excessKurtosisZ(centered(gaussian)))
+        let zHeavy = try #require(NullSampler.excessKurtosisZ(centered(heavy)))
+        #expect(abs(zGaussian) < 3, "Gaussian z \(zGaussian)")
+        #expect(zHeavy > 10, "t5 z \(zHeavy)")
+        var draw = SeededGenerator.stream(seed: 1, index: 0)
+        let split = NullSampler.Replicate(.block(centered(heavy), blockLength: 1, heavyTailed: true), rng: &draw)
+        #expect(split.monitorPool.count == n / 5 && Set(split.monitorPool).isDisjoint(with: split.burnInPool))
+    }
+
     /// `auto` resolves to the block bootstrap on a dependent burn-in and to the Gaussian null otherwise.
     @Test func autoNullFollowsTheBurnIn() throws {
         let dependent = Matrix(try Self.varRows(p: 6, n: 300, radius: 0.7, seed: 2))

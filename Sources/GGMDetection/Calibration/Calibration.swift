@@ -216,7 +216,7 @@ public enum NullSampler: Sendable {
     /// Centered rows (innovations, with dynamics) to resample.
     case bootstrap(Matrix, dynamics: NullDynamics? = nil)
     /// Centered rows (innovations, with dynamics) in time order, resampled in blocks of this expected length.
-    case block(Matrix, blockLength: Double, dynamics: NullDynamics? = nil)
+    case block(Matrix, blockLength: Double, dynamics: NullDynamics? = nil, heavyTailed: Bool = false)
 
     /// The null of `model` for a fitted `precision` (and `mean`, for a fixed reference; and the
     /// fitted `dynamics`) and the burn-in `rows` it came from. The bootstraps fall back to the
@@ -232,7 +232,8 @@ public enum NullSampler: Sendable {
             var centered = sample
             for i in 0..<sample.rows { for j in 0..<sample.columns { centered[i, j] -= mean[j] } }
             if model == .block {
-                return .block(centered, blockLength: SerialDependence.blockLength(rows: sample), dynamics: dynamics)
+                return .block(centered, blockLength: SerialDependence.blockLength(rows: sample), dynamics: dynamics,
+                              heavyTailed: Self.excessKurtosisZ(centered).map { $0 > Self.heavyTailZ } ?? false)
             }
             return .bootstrap(centered, dynamics: dynamics)
         }
@@ -275,19 +276,45 @@ public enum NullSampler: Sendable {
 
     /// The expected block length of a block bootstrap.
     public var blockLength: Double? {
-        if case let .block(_, b, _) = self { return b }
+        if case let .block(_, b, _, _) = self { return b }
         return nil
     }
 
     var dynamics: NullDynamics? {
         switch self {
-        case let .gaussian(_, _, d), let .bootstrap(_, d), let .block(_, _, d): return d
+        case let .gaussian(_, _, d), let .bootstrap(_, d), let .block(_, _, d, _): return d
         }
     }
 
     /// The block bootstrap splits its sample into disjoint pools only when it has fewer than this
-    /// many rows per node (see ``Replicate``).
+    /// many rows per node, or heavy tails (see ``Replicate``).
     static let blockSplitRatio = 5
+
+    /// Mardia's multivariate kurtosis `b2 = mean(d_i^4)` (d the Mahalanobis radius under the sample
+    /// covariance) standardized under normality, `(b2 - p(p+2)) / sqrt(8 p (p+2) / n)` (nil with
+    /// fewer than 5 rows per node or a singular covariance).
+    static func excessKurtosisZ(_ centered: Matrix) -> Double? {
+        let n = centered.rows, p = centered.columns
+        guard n >= blockSplitRatio * p else { return nil }
+        var s = Matrix(rows: p, columns: p)
+        for t in 0..<n {
+            let base = t * p
+            for i in 0..<p { for j in i..<p { s[i, j] += centered.elements[base + i] * centered.elements[base + j] } }
+        }
+        for i in 0..<p { for j in i..<p { s[i, j] /= Double(n); s[j, i] = s[i, j] } }
+        guard let factor = try? Cholesky(s) else { return nil }
+        var b2 = 0.0
+        for t in 0..<n {
+            let d2 = factor.solveLower(centered.row(t)).reduce(0) { $0 + $1 * $1 }
+            b2 += d2 * d2
+        }
+        b2 /= Double(n)
+        let pd = Double(p)
+        return (b2 - pd * (pd + 2)) / (8 * pd * (pd + 2) / Double(n)).squareRoot()
+    }
+
+    /// Heavy tails are declared above this standardized kurtosis.
+    static let heavyTailZ = 3.0
 
     /// Steps a simulated VAR runs before its draws are used (its start is forgotten).
     static let dynamicsWarmUp = 200
@@ -332,9 +359,14 @@ public enum NullSampler: Sendable {
                 let cut = max(1, min(rows.rows - 1, (2 * rows.rows + 2) / 3))
                 burnInPool = Array(order[..<cut])
                 monitorPool = Array(order[cut...])
-            case let .block(rows, _, _):
+            case let .block(rows, _, _, heavyTailed):
                 let n = rows.rows
-                if n >= NullSampler.blockSplitRatio * rows.columns {
+                if heavyTailed && n >= NullSampler.blockSplitRatio * rows.columns {
+                    let monitored = max(1, min(n - 1, n / 5))
+                    let start = Int(rng.next() % UInt64(n))
+                    monitorPool = (0..<monitored).map { (start + $0) % n }
+                    burnInPool = (monitored..<n).map { (start + $0) % n }
+                } else if n >= NullSampler.blockSplitRatio * rows.columns {
                     monitorPool = Array(0..<n)
                     burnInPool = monitorPool
                 } else {
@@ -377,7 +409,7 @@ public enum NullSampler: Sendable {
             case let .bootstrap(rows, _):
                 let pool = burnIn ? burnInPool : monitorPool
                 return rows.row(pool[Int(rng.next() % UInt64(pool.count))])
-            case let .block(rows, blockLength, _):
+            case let .block(rows, blockLength, _, _):
                 let pool = burnIn ? burnInPool : monitorPool
                 let previous = burnIn ? burnInPosition : monitorPosition
                 let position: Int
