@@ -30,7 +30,7 @@ def main():
         for r in range(a.replicates):
             seed = a.seed0 + r
             sim = [a.binary, "simulate", "--nodes", str(a.nodes), "--graph", a.graph, "--seed", str(seed)]
-            if a.radius > 0: sim += ["--var-radius", str(a.radius)]
+            if a.radius > 0 or a.df: sim += ["--var-radius", str(a.radius)]
             if a.df: sim += ["--innovations-df", str(a.df)]
             path = os.path.join(d, "s.csv")
             if a.in_control:
