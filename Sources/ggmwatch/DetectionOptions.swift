@@ -69,7 +69,7 @@ struct ThresholdOptions: ParsableArguments {
     @Option(name: .customLong("local-threshold"), parsing: .unconditional, help: "Explicit threshold for the local statistic.")
     var localThreshold: Double?
 
-    @Option(help: "Null the calibration simulates: gaussian (the fitted network, through the fitted lags if any), bootstrap (burn-in rows resampled: heavy tails and model misfit included), block (a stationary block bootstrap of the burn-in with an automatic block length: serial dependence kept too) or auto (block when the burn-in is serially dependent, gaussian otherwise). With a fixed --reference there is no burn-in and gaussian is used.")
+    @Option(help: "Null the calibration simulates: gaussian (the fitted network, through the fitted lags if any), bootstrap (burn-in rows resampled: heavy tails and model misfit included), block (a stationary block bootstrap of the burn-in with an automatic block length: serial dependence kept too) or auto (block when the burn-in is serially dependent or heavy-tailed, gaussian otherwise). With a fixed --reference there is no burn-in and gaussian is used.")
     var null: NullModel = CalibrationSettings().null
 
     @Option(parsing: .unconditional, help: "Monte Carlo replicates for calibration.")

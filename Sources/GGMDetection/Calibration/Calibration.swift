@@ -46,8 +46,8 @@ public enum NullModel: String, Codable, Sendable, CaseIterable {
     /// automatic expected block length of Politis & White (2004, corrected 2009): keeps the
     /// serial dependence of the stream as well as what ``bootstrap`` keeps (ALGORITHMS.md section 16).
     case block
-    /// ``block`` when the burn-in is serially dependent (``SerialDependence/Assessment/isDependent``),
-    /// ``gaussian`` otherwise: the default.
+    /// ``block`` when the burn-in is serially dependent (``SerialDependence/Assessment/isDependent``)
+    /// or heavy-tailed (``NullSampler/excessKurtosisZ(_:)`` above 3), ``gaussian`` otherwise: the default.
     case auto
 
     /// Whether the calibration needs the burn-in rows.
@@ -225,7 +225,18 @@ public enum NullSampler: Sendable {
                             rows: Matrix?, dynamics: NullDynamics? = nil) throws -> NullSampler {
         var model = model
         if model == .auto {
-            model = rows.map { $0.rows >= 8 && SerialDependence.assess(rows: $0).isDependent } == true ? .block : .gaussian
+            // The block bootstrap when the burn-in is serially dependent or heavy-tailed (where
+            // the Gaussian null's thresholds are far too low), the Gaussian null otherwise.
+            model = rows.map { rows in
+                guard rows.rows >= 8 else { return false }
+                if SerialDependence.assess(rows: rows).isDependent { return true }
+                var centered = rows
+                for j in 0..<rows.columns {
+                    let mean = (0..<rows.rows).reduce(0.0) { $0 + rows[$1, j] } / Double(rows.rows)
+                    for i in 0..<rows.rows { centered[i, j] -= mean }
+                }
+                return (excessKurtosisZ(centered) ?? 0) > heavyTailZ
+            } == true ? .block : .gaussian
         }
         if model == .bootstrap || model == .block, let rows, let sample = resampled(rows, dynamics: dynamics), sample.rows >= 2 {
             let mean = (0..<sample.columns).map { j in (0..<sample.rows).reduce(0.0) { $0 + sample[$1, j] } / Double(sample.rows) }
