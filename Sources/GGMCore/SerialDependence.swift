@@ -24,9 +24,13 @@ public enum SerialDependence {
     /// chi-square(K) tail by the Wilson-Hilferty normal approximation (within 0.002 of the exact
     /// tail for K >= 3 at the levels used here).
     public static func ljungBoxPValue(_ x: [Double], lags k: Int) -> Double {
-        let n = Double(x.count)
-        let rho = autocorrelations(x, maxLag: k)
-        guard !rho.isEmpty, n > Double(k) + 1 else { return 1 }
+        ljungBoxPValue(autocorrelations: autocorrelations(x, maxLag: k), count: x.count)
+    }
+
+    /// The same from the autocorrelations `rho(1...K)` of a series of `count` values.
+    static func ljungBoxPValue(autocorrelations rho: [Double], count: Int) -> Double {
+        let n = Double(count), k = rho.count
+        guard k > 0, n > Double(k) + 1 else { return 1 }
         var q = 0.0
         for (i, r) in rho.enumerated() { q += r * r / (n - Double(i + 1)) }
         q *= n * (n + 2)
@@ -77,9 +81,9 @@ public enum SerialDependence {
         var pValues: [Double] = []
         var lag1: [Double] = []
         for j in 0..<p {
-            let x = rows.column(j)
-            pValues.append(ljungBoxPValue(x, lags: testLags))
-            lag1.append(autocorrelations(x, maxLag: 1).first ?? 0)
+            let rho = autocorrelations(rows.column(j), maxLag: testLags)
+            pValues.append(ljungBoxPValue(autocorrelations: rho, count: rows.rows))
+            lag1.append(rho.first ?? 0)
         }
         return Assessment(medianPValue: median(pValues), rejectingShare: Double(pValues.filter { $0 < 0.05 }.count) / Double(max(p, 1)),
                           medianLag1: median(lag1), blockLength: blockLength(rows: rows), rows: rows.rows)

@@ -35,6 +35,18 @@ public struct VARFit: Codable, Sendable, Equatable {
         return out
     }
 
+    /// `B z` with `z` read from `ring`: lag l is the row `firstAge + l - 1` steps back (1: the
+    /// newest); a lag older than the ring holds is `missing` (the mean, say).
+    public func predict(lags ring: RowRing, firstAge: Int = 1, missing: [Double]) -> [Double] {
+        var z: [Double] = []
+        z.reserveCapacity(dimension * lags)
+        for l in 1...lags {
+            let age = firstAge + l - 1
+            if age <= ring.count { z.append(contentsOf: ring.row(age: age)) } else { z.append(contentsOf: missing) }
+        }
+        return predict(z)
+    }
+
     /// `B` as a dense `p x pL` matrix.
     public var dense: Matrix {
         var m = Matrix(rows: dimension, columns: dimension * lags)

@@ -229,19 +229,11 @@ public enum NullSampler: Sendable {
             // the Gaussian null's thresholds are far too low), the Gaussian null otherwise.
             model = rows.map { rows in
                 guard rows.rows >= 8 else { return false }
-                if SerialDependence.assess(rows: rows).isDependent { return true }
-                var centered = rows
-                for j in 0..<rows.columns {
-                    let mean = (0..<rows.rows).reduce(0.0) { $0 + rows[$1, j] } / Double(rows.rows)
-                    for i in 0..<rows.rows { centered[i, j] -= mean }
-                }
-                return (excessKurtosisZ(centered) ?? 0) > heavyTailZ
+                return SerialDependence.assess(rows: rows).isDependent || (excessKurtosisZ(centered(rows)) ?? 0) > heavyTailZ
             } == true ? .block : .gaussian
         }
         if model == .bootstrap || model == .block, let rows, let sample = resampled(rows, dynamics: dynamics), sample.rows >= 2 {
-            let mean = (0..<sample.columns).map { j in (0..<sample.rows).reduce(0.0) { $0 + sample[$1, j] } / Double(sample.rows) }
-            var centered = sample
-            for i in 0..<sample.rows { for j in 0..<sample.columns { centered[i, j] -= mean[j] } }
+            let centered = centered(sample)
             if model == .block {
                 return .block(centered, blockLength: SerialDependence.blockLength(rows: sample), dynamics: dynamics,
                               heavyTailed: Self.excessKurtosisZ(centered).map { $0 > Self.heavyTailZ } ?? false)
@@ -252,6 +244,14 @@ public enum NullSampler: Sendable {
             throw MonitorError.calibrationFailed("this score has no network to simulate a Gaussian null from; use the bootstrap null")
         }
         return .gaussian(try Calibrator.simulationNull(precision), mean: mean, dynamics: dynamics)
+    }
+
+    /// `rows` minus their column means.
+    static func centered(_ rows: Matrix) -> Matrix {
+        let mean = (0..<rows.columns).map { j in (0..<rows.rows).reduce(0.0) { $0 + rows[$1, j] } / Double(rows.rows) }
+        var out = rows
+        for i in 0..<rows.rows { for j in 0..<rows.columns { out[i, j] -= mean[j] } }
+        return out
     }
 
     /// What a bootstrap resamples: the rows, or with dynamics their innovations `x_t - c - B z_t`
@@ -306,14 +306,7 @@ public enum NullSampler: Sendable {
     /// fewer than 5 rows per node or a singular covariance).
     static func excessKurtosisZ(_ centered: Matrix) -> Double? {
         let n = centered.rows, p = centered.columns
-        guard n >= blockSplitRatio * p else { return nil }
-        var s = Matrix(rows: p, columns: p)
-        for t in 0..<n {
-            let base = t * p
-            for i in 0..<p { for j in i..<p { s[i, j] += centered.elements[base + i] * centered.elements[base + j] } }
-        }
-        for i in 0..<p { for j in i..<p { s[i, j] /= Double(n); s[j, i] = s[i, j] } }
-        guard let factor = try? Cholesky(s) else { return nil }
+        guard n >= blockSplitRatio * p, let factor = try? Cholesky(RunningMoments(rows: centered).covariance()) else { return nil }
         var b2 = 0.0
         for t in 0..<n {
             let d2 = factor.solveLower(centered.row(t)).reduce(0) { $0 + $1 * $1 }
@@ -403,12 +396,8 @@ public enum NullSampler: Sendable {
 
         mutating func sample(burnIn: Bool, using rng: inout SeededGenerator) -> [Double] {
             var x = draw(burnIn: burnIn, using: &rng)
-            if let dynamics = sampler.dynamics, lagged != nil {
-                let fit = dynamics.coefficients
-                var z: [Double] = []
-                z.reserveCapacity(fit.dimension * fit.lags)
-                for age in 1...fit.lags { z.append(contentsOf: lagged!.row(age: age)) }
-                let predicted = fit.predict(z)
+            if let dynamics = sampler.dynamics, let ring = lagged {
+                let predicted = dynamics.coefficients.predict(lags: ring, missing: dynamics.intercept)
                 for j in x.indices { x[j] += dynamics.intercept[j] + predicted[j] }
                 lagged!.push(x)
             }

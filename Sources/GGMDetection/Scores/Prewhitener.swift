@@ -211,27 +211,10 @@ struct Prewhitener: Codable, Sendable, Equatable {
 
     /// `x - B z` with `z` the `lags` rows before `x`: ages `first, first + 1, ...` in `ring`
     /// (missing lags take the segment's mean).
-    private func innovation(_ x: [Double], ring: RowRing?, firstAge: Int) -> [Double] {
+    private func innovation(_ x: [Double], ring: RowRing, firstAge: Int) -> [Double] {
         guard let fit, let l = lags, l > 0 else { return x }
-        let p = dimension
-        var u = x
-        for j in 0..<p {
-            var s = 0.0
-            for k in fit.rowStart[j]..<fit.rowStart[j + 1] {
-                let column = fit.columnIndex[k], lag = column / p + 1, node = column % p
-                let age = firstAge + lag - 1
-                let value: Double
-                if let ring, age <= ring.count {
-                    let row = ring.row(age: age)
-                    value = row[row.startIndex + node]
-                } else {
-                    value = lagMean[node]
-                }
-                s += fit.values[k] * value
-            }
-            u[j] -= s
-        }
-        return u
+        let predicted = fit.predict(lags: ring, firstAge: firstAge, missing: lagMean)
+        return (0..<dimension).map { x[$0] - predicted[$0] }
     }
 
     /// Records a pushed row and returns its innovation.
@@ -240,7 +223,7 @@ struct Prewhitener: Codable, Sendable, Equatable {
             // The first row after a burn-in: its lags are the burn-in's last rows.
             accumulated.forEach { recent!.push(Array($0)) }
         }
-        let u = innovation(x, ring: recent, firstAge: 1)
+        let u = innovation(x, ring: recent!, firstAge: 1)
         recent!.push(x)
         return u
     }
