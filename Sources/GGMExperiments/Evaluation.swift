@@ -35,6 +35,10 @@ public struct EvaluationReport: Codable, Sendable {
         text += "burn-in re-estimated) to a false-alarm probability of \(s.falseAlarmProbability) within H = \(s.horizon) "
         text += "monitored observations. N = \(s.burnIn), w = \(s.window), B = \(s.refitEvery), dense window \(s.denseWindow); "
         text += "change after \(s.preChange) monitored observations, d_max = \(s.maxDelay); \(s.replicates) replicates per cell, seed \(s.seed). "
+        if s.varRadius != nil || s.innovationsDF != nil {
+            text += "Streams: " + (s.varRadius.map { "a VAR(1) of spectral radius \($0)" } ?? "independent rows")
+            text += s.innovationsDF.map { " with Student t innovations (\($0) degrees of freedom, calibrated by resampling \(Evaluation.heavyTailedNullSample) true-null draws). " } ?? ". "
+        }
         text += "Localization error: |estimated - true change| for detected changes (the graph detectors estimate the change time; the baselines do not).\n\n"
         return text + table.markdown()
     }
@@ -100,6 +104,9 @@ public enum Evaluation {
         return g.next()
     }
 
+    /// Innovations drawn from the true heavy-tailed null for its calibration by resampling.
+    static let heavyTailedNullSample = 20_000
+
     /// Thresholds of every applicable detector for the pair `(p, graph)`.
     static func calibrate(_ settings: EvaluationSettings, p: Int, graph: GraphKind, graphIndex: Int,
                           detectors: [EvaluatedDetector]) throws -> [CalibratedThreshold] {
@@ -118,7 +125,22 @@ public enum Evaluation {
             dynamics = NullDynamics(coefficients: try VARFit(dimension: p, lags: 1, entries: entries),
                                     intercept: [Double](repeating: 0, count: p))
         }
-        let sampler = NullSampler.gaussian(try Calibrator.simulationNull(null), mean: nil, dynamics: dynamics)
+        let gaussian = try Calibrator.simulationNull(null)
+        let sampler: NullSampler
+        if let serial = try settings.dynamics(), serial.innovationDegreesOfFreedom != nil {
+            // Heavy tails: the true null's innovations, a large sample of them resampled (the
+            // Gaussian sampler has no tails to give).
+            var rng = SeededGenerator.stream(seed: calibrationSeed, index: 7)
+            var draws: [Double] = []
+            draws.reserveCapacity(heavyTailedNullSample * p)
+            for _ in 0..<heavyTailedNullSample {
+                let factor = serial.tFactor(using: &rng)
+                draws.append(contentsOf: gaussian.sample(using: &rng).map { $0 * factor })
+            }
+            sampler = .bootstrap(Matrix(rows: heavyTailedNullSample, columns: p, elements: draws), dynamics: dynamics)
+        } else {
+            sampler = .gaussian(gaussian, mean: nil, dynamics: dynamics)
+        }
         func thresholds<Score>(_ template: SequentialMonitor<Score>, for detectors: [EvaluatedDetector]) throws -> [CalibratedThreshold] {
             let maxima = try Calibrator.simulateMaxima(template: template, sampler: sampler, horizon: horizon,
                                                        replicates: settings.calibrationReplicates, seed: calibrationSeed)

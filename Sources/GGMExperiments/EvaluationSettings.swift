@@ -102,6 +102,10 @@ public struct EvaluationSettings: Codable, Sendable, Equatable {
     public var maxDelay: Int
     /// Serially dependent streams: the spectral radius of a VAR(1) transition (nil: independent rows).
     public var varRadius: Double?
+    /// Heavy-tailed streams: Student t innovations with this many degrees of freedom and the
+    /// network's covariance (the rows themselves, or the VAR's innovations with `varRadius`;
+    /// nil: Gaussian).
+    public var innovationsDF: Double?
     /// Run rule of the PCA charts: alarm when this many consecutive points exceed a limit.
     public var pcaRunLength: Int
 
@@ -111,8 +115,9 @@ public struct EvaluationSettings: Codable, Sendable, Equatable {
                 replicates: Int = 50, seed: UInt64 = 1, burnIn: Int = 500, window: Int = 50, refitEvery: Int = 50,
                 denseWindow: Int = 100, falseAlarmProbability: Double = 0.1, horizon: Int = 500,
                 calibrationReplicates: Int = 200, preChange: Int = 250, postChange: Int = 100, maxDelay: Int = 100,
-                varRadius: Double? = nil, pcaRunLength: Int = 3) {
+                varRadius: Double? = nil, innovationsDF: Double? = nil, pcaRunLength: Int = 3) {
         self.varRadius = varRadius
+        self.innovationsDF = innovationsDF
         self.pcaRunLength = pcaRunLength
         self.dimensions = dimensions
         self.graphs = graphs
@@ -156,6 +161,7 @@ public struct EvaluationSettings: Codable, Sendable, Equatable {
         guard falseAlarmProbability > 0, falseAlarmProbability < 1 else { throw fail("the false-alarm probability must be in (0, 1)") }
         guard horizon >= 1, preChange >= 1, maxDelay >= 1 else { throw fail("horizon, pre-change length and d_max must be positive") }
         if let r = varRadius, !(r >= 0 && r < 1) { throw fail("the VAR spectral radius must be in [0, 1) (got \(r))") }
+        if let nu = innovationsDF, !(nu > 2 && nu.isFinite) { throw fail("Student t innovations need more than 2 degrees of freedom (got \(nu))") }
         guard pcaRunLength >= 1 else { throw fail("the PCA run length must be at least 1 (got \(pcaRunLength))") }
         guard postChange >= maxDelay else { throw fail("the post-change segment (\(postChange)) must be at least d_max (\(maxDelay))") }
     }
@@ -169,9 +175,11 @@ public struct EvaluationSettings: Codable, Sendable, Equatable {
         }
     }
 
-    /// The streams' serial dynamics (nil: independent rows).
+    /// The streams' serial dynamics and innovations' tails (nil: independent Gaussian rows; a
+    /// spectral radius of 0 for independent heavy-tailed rows).
     func dynamics() throws -> SerialDynamics? {
-        try varRadius.map { try SerialDynamics(spectralRadius: $0) }
+        guard varRadius != nil || innovationsDF != nil else { return nil }
+        return try SerialDynamics(spectralRadius: varRadius ?? 0, innovationDegreesOfFreedom: innovationsDF)
     }
 
     /// The monitor configuration of the graph detectors (thresholds set per cell).

@@ -87,7 +87,7 @@ public struct SerialDynamics: Codable, Sendable, Equatable {
 
     /// The factor that turns a Gaussian draw into a Student t draw with the same covariance:
     /// `sqrt((nu - 2) / chi2_nu)`.
-    func tFactor(using rng: inout SeededGenerator) -> Double {
+    public func tFactor(using rng: inout SeededGenerator) -> Double {
         guard let nu = innovationDegreesOfFreedom else { return 1 }
         // chi2 with nu degrees of freedom as a sum of squares (nu rounded; 5 in the scenarios).
         let k = max(3, Int(nu.rounded()))

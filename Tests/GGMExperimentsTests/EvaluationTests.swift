@@ -81,6 +81,24 @@ import Testing
         #expect(throws: EvaluationRunError.self) { try Evaluation.run(settings) }
     }
 
+    /// Heavy-tailed streams: the degrees of freedom are validated, and the calibration on the
+    /// true t null hits its own target (resampled draws, as for the Gaussian null).
+    @Test func heavyTailedStreamsAreCalibratedOnTheirOwnNull() throws {
+        var settings = Self.settings
+        settings.innovationsDF = 2
+        #expect(throws: EvaluationRunError.self) { try Evaluation.run(settings) }
+        settings.innovationsDF = 5
+        settings.changes = [.none]
+        settings.detectors = [.global]
+        settings.replicates = 4
+        let report = try Evaluation.run(settings)
+        #expect(report.markdown().contains("Student t innovations (5.0 degrees of freedom"))
+        for threshold in report.thresholds {
+            #expect(abs(threshold.simulatedProbability - 0.1) <= 0.03, "\(threshold)")
+        }
+        #expect(try Evaluation.run(settings).thresholds == report.thresholds)
+    }
+
     @Test func denseBaselineRunsOnlyWhereItsWindowExceedsP() {
         let s = EvaluationSettings(denseWindow: 100)
         #expect(s.applies(.dense, dimension: 50))
