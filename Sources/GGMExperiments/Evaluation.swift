@@ -35,6 +35,7 @@ public struct EvaluationReport: Codable, Sendable {
         text += "burn-in re-estimated) to a false-alarm probability of \(s.falseAlarmProbability) within H = \(s.horizon) "
         text += "monitored observations. N = \(s.burnIn), w = \(s.window), B = \(s.refitEvery), dense window \(s.denseWindow); "
         text += "change after \(s.preChange) monitored observations, d_max = \(s.maxDelay); \(s.replicates) replicates per cell, seed \(s.seed). "
+        if let memory = s.memory { text += "Reference memory: the last \(memory) observations before the window (rolling). " }
         if s.varRadius != nil || s.innovationsDF != nil {
             text += "Streams: " + (s.varRadius.map { "a VAR(1) of spectral radius \($0)" } ?? "independent rows")
             text += s.innovationsDF.map { " with Student t innovations (\($0) degrees of freedom, calibrated by resampling \(Evaluation.heavyTailedNullSample) true-null draws). " } ?? ". "
@@ -175,14 +176,15 @@ public enum Evaluation {
     static func pcaMonitor(_ settings: EvaluationSettings, p: Int, thresholds: ThresholdRule) throws(MonitorError) -> SequentialMonitor<PCAScore> {
         try SequentialMonitor(score: PCAScore(dimension: p, window: settings.pcaRunLength),
                               settings: MonitorSettings(burnIn: settings.burnIn, window: settings.pcaRunLength,
-                                                        refitEvery: settings.refitEvery, thresholds: thresholds),
+                                                        refitEvery: settings.refitEvery, thresholds: thresholds,
+                                                        memory: settings.memory),
                               minimumDimension: 1)
     }
 
     static func baselineConfiguration(_ settings: EvaluationSettings, _ detector: EvaluatedDetector,
                                       threshold: Double?) -> BaselineConfiguration {
         BaselineConfiguration(burnIn: settings.burnIn, window: detector == .dense ? settings.denseWindow : settings.window,
-                              refitEvery: settings.refitEvery, threshold: threshold)
+                              refitEvery: settings.refitEvery, threshold: threshold, memory: settings.memory)
     }
 
     /// The alarms of `detector` with the calibrated thresholds on one stream.

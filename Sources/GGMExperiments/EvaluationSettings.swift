@@ -108,6 +108,8 @@ public struct EvaluationSettings: Codable, Sendable, Equatable {
     public var innovationsDF: Double?
     /// Run rule of the PCA charts: alarm when this many consecutive points exceed a limit.
     public var pcaRunLength: Int
+    /// Every detector's reference memory (``MonitorSettings/memory``; nil: expanding).
+    public var memory: Int?
 
     public init(dimensions: [Int] = [50, 100, 200], graphs: [GraphKind] = [.random, .banded, .hub, .block],
                 changes: [ScenarioChange] = [.none, .global, .local, .perturbHub, .rewireKeepingVariances],
@@ -115,7 +117,8 @@ public struct EvaluationSettings: Codable, Sendable, Equatable {
                 replicates: Int = 50, seed: UInt64 = 1, burnIn: Int = 500, window: Int = 50, refitEvery: Int = 50,
                 denseWindow: Int = 100, falseAlarmProbability: Double = 0.1, horizon: Int = 500,
                 calibrationReplicates: Int = 200, preChange: Int = 250, postChange: Int = 100, maxDelay: Int = 100,
-                varRadius: Double? = nil, innovationsDF: Double? = nil, pcaRunLength: Int = 3) {
+                varRadius: Double? = nil, innovationsDF: Double? = nil, pcaRunLength: Int = 3, memory: Int? = nil) {
+        self.memory = memory
         self.varRadius = varRadius
         self.innovationsDF = innovationsDF
         self.pcaRunLength = pcaRunLength
@@ -162,6 +165,9 @@ public struct EvaluationSettings: Codable, Sendable, Equatable {
         guard horizon >= 1, preChange >= 1, maxDelay >= 1 else { throw fail("horizon, pre-change length and d_max must be positive") }
         if let r = varRadius, !(r >= 0 && r < 1) { throw fail("the VAR spectral radius must be in [0, 1) (got \(r))") }
         if let nu = innovationsDF, !(nu > 2 && nu.isFinite) { throw fail("Student t innovations need more than 2 degrees of freedom (got \(nu))") }
+        if let memory {
+            guard memory >= burnIn, refitEvery > 0 else { throw fail("a memory must be at least the burn-in (\(burnIn)) and needs refits (got memory \(memory), refit interval \(refitEvery))") }
+        }
         guard pcaRunLength >= 1 else { throw fail("the PCA run length must be at least 1 (got \(pcaRunLength))") }
         guard postChange >= maxDelay else { throw fail("the post-change segment (\(postChange)) must be at least d_max (\(maxDelay))") }
     }
@@ -185,7 +191,7 @@ public struct EvaluationSettings: Codable, Sendable, Equatable {
     /// The monitor configuration of the graph detectors (thresholds set per cell).
     func monitorConfiguration(_ detector: DetectorKind, thresholds: ThresholdRule) -> MonitorConfiguration {
         MonitorConfiguration(burnIn: burnIn, window: window, refitEvery: refitEvery, detector: detector,
-                             thresholds: thresholds)
+                             thresholds: thresholds, memory: memory)
     }
 }
 

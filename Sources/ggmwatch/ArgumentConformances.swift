@@ -12,3 +12,23 @@ extension LagOrder: ExpressibleByArgument {
     public init?(argument: String) { self.init(parsing: argument) }
     public var defaultValueDescription: String { description }
 }
+
+/// `--memory`: `expanding` (every observation since the last alarm) or a number of observations
+/// (a rolling reference).
+struct ReferenceMemory: ExpressibleByArgument, Equatable, CustomStringConvertible {
+    /// nil: expanding.
+    let observations: Int?
+
+    static let expanding = ReferenceMemory(observations: nil)
+
+    init(observations: Int?) { self.observations = observations }
+
+    init?(argument: String) {
+        if argument.lowercased() == "expanding" { observations = nil; return }
+        guard let n = Int(argument), n >= 1 else { return nil }
+        observations = n
+    }
+
+    var description: String { observations.map(String.init) ?? "expanding" }
+    var defaultValueDescription: String { description }
+}

@@ -41,6 +41,9 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "Window length in days.")
     var window: Int = SP500Demo.Settings().window
 
+    @Option(help: "Reference memory: N days (refits use the last N days before the window: a rolling reference that follows the market's slow drift; at least --burn-in) or expanding (every day since the last alarm). Default: 250 (one trading year), or the burn-in if longer.")
+    var memory: ReferenceMemory?
+
     @Flag(help: "Divide each stock's returns by its causal EWMA volatility (RiskMetrics 0.94) before monitoring.")
     var ewma = false
 
@@ -50,11 +53,15 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "Also write the events as JSON Lines to this file.")
     var events: String?
 
+    @Option(help: "Also write the statistics of every scored window to this CSV file (index, date, global, its threshold, local, its threshold).")
+    var trace: String?
+
     func validate() throws {
         guard arl >= 50, arl <= 1e9 else { throw ValidationError("--arl must be between 50 and 1e9 days.") }
         guard replicates >= 20 else { throw ValidationError("--replicates must be at least 20.") }
         guard burnIn >= 20, burnIn <= 600 else { throw ValidationError("--burn-in must be between 20 and 600 days.") }
         guard window >= 5, window <= 120 else { throw ValidationError("--window must be between 5 and 120 days.") }
+        if let memory = memory?.observations, memory < burnIn { throw ValidationError("--memory must be at least --burn-in (\(burnIn) days; got \(memory)).") }
     }
 
     func run() throws {
@@ -63,9 +70,20 @@ struct DemoCommand: ParsableCommand {
         var settings = SP500Demo.Settings(arl: arl, replicates: replicates, seed: seed, null: null, ewma: ewma, robust: !noRobust)
         settings.burnIn = burnIn
         settings.window = window
+        settings.memory = memory.map(\.observations) ?? SP500Demo.Settings().memory.map { max($0, burnIn) }
         let record = try SP500Demo.run(settings, command: "ggmwatch " + CommandLine.arguments.dropFirst().joined(separator: " "),
                                        eventsPath: events)
         let monitored = Date().timeIntervalSince(start)
+        if let trace {
+            func cell(_ v: Double?) -> String { v.map { String($0) } ?? "" }
+            var csv = "index,date,global,globalThreshold,local,localThreshold\n"
+            for row in record.trace {
+                let date = record.labels.flatMap { row.index < $0.count ? $0[row.index] : nil } ?? ""
+                csv += [String(row.index), date, cell(row.global), cell(row.globalThreshold), cell(row.local), cell(row.localThreshold)]
+                    .joined(separator: ",") + "\n"
+            }
+            try OutputFile.write(Data(csv.utf8), to: trace, what: "the trace file")
+        }
         printTable(record.summaryRows())
         let html = HTMLReport.render(record.document())
         try OutputFile.write(Data(html.utf8), to: output, what: "the report")
@@ -99,6 +117,9 @@ enum SP500Demo {
         var robust = true
         var burnIn = 250
         var window = 22
+        /// Reference memory in days (nil: expanding since the last alarm): one trading year, rolling
+        /// (README, the demo in detail: the expanding reference ages and alarms on the drift).
+        var memory: Int? = 250
         /// Refits every quarter: three windows.
         var refitEvery: Int { 3 * window }
         /// Simulation horizon of the calibration (days after the burn-in).
@@ -110,7 +131,7 @@ enum SP500Demo {
                                               seed: s.seed, recalibrationTolerance: 0.25, arlHorizon: s.horizon)
         return MonitorConfiguration(burnIn: s.burnIn, window: s.window, refitEvery: s.refitEvery, detector: .combined,
                                     thresholds: .calibrated(calibration), estimator: MonitorConfiguration.defaultEstimator,
-                                    reportCount: 5)
+                                    reportCount: 5, memory: s.memory)
     }
 
     static func run(_ s: Settings, command: String, eventsPath: String? = nil) throws -> MonitorRecord {
@@ -132,7 +153,7 @@ enum SP500Demo {
         var driver = MonitorDriver(monitor: monitor, groups: groups)
         var record = MonitorRecord(
             title: "S&P 500 network monitor, 2003-2007",
-            subtitle: "\(names.count) stocks, daily returns; combined detector, reference of \(s.burnIn) days, windows of \(s.window) days, thresholds for an average run length of \(Int(s.arl)) days",
+            subtitle: "\(names.count) stocks, daily returns; combined detector, reference of \(s.burnIn) days\(s.memory.map { " (memory \($0) days)" } ?? ""), windows of \(s.window) days, thresholds for an average run length of \(Int(s.arl)) days",
             command: command, names: names, labels: monitored.rowLabels, groups: groups)
         record.panelData = panel
         record.panelValueName = "log return"
@@ -155,7 +176,7 @@ enum SP500Demo {
             "Data: \(report.rows) daily log returns of \(report.columns) stocks" + (s.robust
                 ? "; \(report.splits.count) unadjusted stock splits detected and removed (e.g. \(report.splits.prefix(4).map(\.description).joined(separator: "; "))); \(report.winsorizedCells) cells winsorized at 5 robust SDs"
                 : "; no split removal and no winsorizing (--no-robust)") + (s.ewma ? "; each stock divided by its causal EWMA volatility (RiskMetrics 0.94)" : "") + ".",
-            "Reference: node-wise lasso at the theory rate lambda = \(NetworkEstimator.defaultTheoryConstant) sqrt(log p / n) on standardized returns (\(edges)), estimated from \(s.burnIn) days (p = \(names.count) \(names.count > s.burnIn ? ">" : "<=") n = \(s.burnIn)), refitted every \(s.refitEvery) quiet days from all days since the last change except the current window, re-estimated from a fresh burn-in after each alarm.",
+            "Reference: node-wise lasso at the theory rate lambda = \(NetworkEstimator.defaultTheoryConstant) sqrt(log p / n) on standardized returns (\(edges)), estimated from \(s.burnIn) days (p = \(names.count) \(names.count > s.burnIn ? ">" : "<=") n = \(s.burnIn)), refitted every \(s.refitEvery) quiet days from \(s.memory.map { "the last \($0) days before the current window (a rolling memory)" } ?? "all days since the last change except the current window"), re-estimated from a fresh burn-in after each alarm.",
             "Thresholds: \(final.calibrationCount) Monte Carlo calibration(s) with \(s.replicates) replicates of the whole procedure on \(s.null == .bootstrap ? "resampled burn-in days (heavy tails and the dense market factor included)" : "Gaussian data from the fitted network"), for an average run length of \(Int(s.arl)) days (a \(s.horizon)-day horizon). " + (final.calibration.map { c in
                 String(format: "Last calibration: global %.2f (nominal %.2f), local %.2f (nominal Gumbel %.2f).", c.thresholds.global ?? .nan, c.nominal.global ?? .nan, c.thresholds.local ?? .nan, c.nominal.local ?? .nan)
             } ?? ""),

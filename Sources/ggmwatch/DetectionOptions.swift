@@ -29,6 +29,9 @@ struct DetectionOptions: ParsableArguments {
     @Option(help: "Lags of the dynamic reference: 0 (rows scored as independent), a number L (a sparse VAR(L) whose innovations are scored), or auto (0 unless the burn-in is serially dependent, then the L in 1...2 with the smallest BIC; auto:M up to M).")
     var lags: LagOrder = MonitorConfiguration().lags
 
+    @Option(parsing: .unconditional, help: "Reference memory: N (refits use the last N observations before the window: a rolling reference, for systems that drift slowly; at least --burn-in) or expanding (every observation since the start or the last alarm).")
+    var memory: ReferenceMemory = .expanding
+
     @Option(name: .customLong("report-count"), parsing: .unconditional, help: "Nodes and edges named in each alarm.")
     var reportCount: Int = 5
 
@@ -39,13 +42,19 @@ struct DetectionOptions: ParsableArguments {
         if let lambda, !(lambda >= 0 && lambda.isFinite) { throw ValidationError("--lambda must be a non-negative number.") }
         guard theoryConstant > 0, theoryConstant.isFinite else { throw ValidationError("--theory-constant must be positive.") }
         guard reportCount >= 1 else { throw ValidationError("--report-count must be at least 1.") }
+        if let memory = memory.observations {
+            guard memory >= burnIn else {
+                throw ValidationError("--memory must be at least --burn-in (\(burnIn)): the first reference is fitted on the burn-in (got \(memory)).")
+            }
+            guard refitEvery > 0 else { throw ValidationError("--memory needs refits: --refit-every 0 never re-estimates the reference.") }
+        }
     }
 
     func configuration(thresholds: ThresholdRule) -> MonitorConfiguration {
         MonitorConfiguration(
             burnIn: burnIn, window: window, refitEvery: refitEvery, detector: detector, thresholds: thresholds,
             estimator: NetworkEstimator(method: method, lambda: lambda.map { .fixed($0) } ?? .theory(c: theoryConstant)),
-            reportCount: reportCount, lags: lags)
+            reportCount: reportCount, lags: lags, memory: memory.observations)
     }
 }
 

@@ -76,6 +76,9 @@ struct EvaluateCommand: ParsableCommand {
     @Option(name: .customLong("innovations-df"), parsing: .unconditional, help: "Heavy-tailed streams: Student t innovations with this many degrees of freedom and the same covariance, e.g. 5 (the rows themselves, or the VAR's innovations with --var-radius); calibrated on 20,000 draws of the true null.")
     var innovationsDF: Double?
 
+    @Option(parsing: .unconditional, help: "Every detector's reference memory: refits use the last N observations before the window (default: expanding). At least the burn-in.")
+    var memory: Int?
+
     @Option(name: .customLong("pca-run-length"), parsing: .unconditional, help: "Run rule of the PCA charts (--detectors pca): alarm when this many consecutive points exceed a limit (default 3).")
     var pcaRunLength: Int?
 
@@ -123,6 +126,7 @@ struct EvaluateCommand: ParsableCommand {
         if let varRadius { s.varRadius = varRadius }
         if let pcaRunLength { s.pcaRunLength = pcaRunLength }
         if let innovationsDF { s.innovationsDF = innovationsDF }
+        if let memory { s.memory = memory }
         if let q = falseAlarmProbability { s.falseAlarmProbability = q }
         if let arl { s.falseAlarmProbability = RunLength.falseAlarmProbability(averageRunLength: arl, horizon: s.horizon) }
         return s

@@ -36,6 +36,14 @@ enum InControl {
         guard dataset.rowCount >= needed else {
             throw RunError("the in-control data \(path) has \(dataset.rowCount) rows; at least \(needed) are needed for a window of \(configuration.window) and lags \(configuration.lags) (and many more for a reliable reference: about 10 p = \(10 * names.count) or more)")
         }
+        if let memory = configuration.memory {
+            guard restart else {
+                throw RunError("--memory applies to a reference the monitor refits; with --in-control the in-control model is kept (add --restart to re-estimate the reference after each alarm, with the memory)")
+            }
+            guard memory >= dataset.rowCount else {
+                throw RunError("--memory \(memory) is shorter than the in-control data \(path) (\(dataset.rowCount) rows), from which the first reference is fitted")
+            }
+        }
         var settings = configuration
         settings.burnIn = dataset.rowCount
         settings.afterAlarm = restart ? .restart : .continue

@@ -57,6 +57,7 @@ struct MonitorCommand: ParsableCommand {
 
     func validate() throws {
         if inControl != nil && reference != nil { throw ValidationError("Give --in-control (fit and calibrate on normal data) or --reference (a fitted network), not both.") }
+        if detection.memory != .expanding && reference != nil { throw ValidationError("--memory goes with a reference the monitor estimates and refits; a --reference network is fixed.") }
         if restart && inControl == nil && reference == nil { throw ValidationError("--restart goes with --in-control or an in-control model (--reference; without them the monitor restarts after every alarm).") }
         guard checkpointEvery >= 0 else { throw ValidationError("--checkpoint-every must be 0 (never) or a positive number of rows.") }
         guard checkpointSeconds >= 0, checkpointSeconds.isFinite else { throw ValidationError("--checkpoint-seconds must be 0 (never) or a positive number of seconds.") }

@@ -139,6 +139,7 @@ final class MonitorSession: @unchecked Sendable {
         check("--refit-every", a.refitEvery, b.refitEvery)
         check("--report-count", a.reportCount, b.reportCount)
         check("--lags", a.lags.description, b.lags.description)
+        check("--memory", a.memory.map(String.init) ?? "expanding", b.memory.map(String.init) ?? "expanding")
         if a.estimator != b.estimator { out.append("estimator (--method/--lambda/--theory-constant) saved \(a.estimator), given \(b.estimator)") }
         if a.thresholds != b.thresholds { out.append("thresholds (--arl/--false-alarm-prob/--alpha/--threshold/--null/--replicates/--seed) saved \(a.thresholds), given \(b.thresholds)") }
         check("--reference", saved.fixedReference ? "a fixed reference" : "none", given.fixedReference ? "a fixed reference" : "none")

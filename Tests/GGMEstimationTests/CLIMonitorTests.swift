@@ -67,6 +67,33 @@ struct CLIMonitorTests {
         #expect(same.status == 0, "\(same.stderr)")
     }
 
+    /// `--memory` runs (JSON events and trace), is kept in the state, and bad memories are
+    /// errors that say what is allowed.
+    @Test func aRollingMemoryRunsAndBadMemoriesAreErrors() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (csv, _) = try Self.simulatedStream(in: dir)
+        let trace = dir.appendingPathComponent("trace.csv"), state = dir.appendingPathComponent("state.json")
+        let rolling = try CLI.run(["monitor", csv.path, "--memory", "250", "--trace", trace.path,
+                                   "--state", state.path] + Self.fast)
+        #expect(rolling.status == 0, "\(rolling.stderr)")
+        #expect(Self.jsonLines(rolling.stdout).contains { $0["event"] as? String == "alarm" })
+        let expandingTrace = dir.appendingPathComponent("expanding.csv")
+        let expanding = try CLI.run(["monitor", csv.path, "--trace", expandingTrace.path] + Self.fast)
+        #expect(expanding.status == 0, "\(expanding.stderr)")
+        #expect(try Data(contentsOf: trace) != Data(contentsOf: expandingTrace))
+        let resumed = try CLI.run(["monitor", csv.path, "--state", state.path] + Self.fast)
+        #expect(resumed.stderr.contains("--memory saved 250, given expanding"), "\(resumed.stderr)")
+
+        let short = try CLI.run(["monitor", csv.path, "--memory", "100"] + Self.fast)
+        #expect(short.status != 0)
+        #expect(short.stderr.contains("--memory must be at least --burn-in (200)"), "\(short.stderr)")
+        var noRefits = Self.fast
+        noRefits[5] = "0"   // --refit-every 0
+        let never = try CLI.run(["monitor", csv.path, "--memory", "300"] + noRefits)
+        #expect(never.stderr.contains("--memory needs refits"), "\(never.stderr)")
+    }
+
     /// Two parts with a saved state in between give exactly the alarms and trace of one run,
     /// cutting inside the burn-in (row 120), inside the first window (row 215), while monitoring
     /// (row 280) and in the burn-in after the alarm (row 420).

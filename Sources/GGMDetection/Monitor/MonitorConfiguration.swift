@@ -15,10 +15,16 @@ public struct MonitorSettings: Codable, Sendable, Equatable {
     public var reportCount: Int
     /// What follows an alarm.
     public var afterAlarm: AlarmPolicy
+    /// The reference's memory: refits use the last `memory` observations before the window (a
+    /// rolling reference that follows a slowly drifting system); nil: every observation since the
+    /// segment started (an expanding reference, the papers' procedure). At least the burn-in: the
+    /// first reference is the burn-in's.
+    public var memory: Int?
 
     public init(burnIn: Int = 500, window: Int = 50, refitEvery: Int = 50,
                 thresholds: ThresholdRule = .calibrated(CalibrationSettings()), reportCount: Int = 5,
-                afterAlarm: AlarmPolicy = .restart) {
+                afterAlarm: AlarmPolicy = .restart, memory: Int? = nil) {
+        self.memory = memory
         self.afterAlarm = afterAlarm
         self.burnIn = burnIn
         self.window = window
@@ -43,18 +49,34 @@ public struct MonitorSettings: Codable, Sendable, Equatable {
         }
         guard refitEvery >= 0 else { throw .invalidConfiguration("refit interval must be non-negative (got \(refitEvery))") }
         guard reportCount >= 0 else { throw .invalidConfiguration("report count must be non-negative (got \(reportCount))") }
+        if let memory {
+            guard !fixedReference else {
+                throw .invalidConfiguration("a memory applies to a reference the monitor estimates and refits; a fixed reference is never refitted")
+            }
+            guard memory >= burnIn else {
+                throw .invalidConfiguration("memory must be at least the burn-in (\(burnIn) observations), from which the first reference is fitted (got \(memory))")
+            }
+            guard refitEvery > 0 else {
+                throw .invalidConfiguration("a memory needs refits (refit interval 0: the reference is never re-estimated, so it has no memory to roll)")
+            }
+            guard memory <= 10_000_000, memory.multipliedReportingOverflow(by: max(p, 1)).overflow == false,
+                  memory * max(p, 1) <= 1 << 31 else {
+                throw .invalidConfiguration("memory \(memory) is too long for \(p) nodes (the monitor keeps \(memory) x \(p) values)")
+            }
+        }
         try thresholds.validate()
     }
 
-    private enum CodingKeys: String, CodingKey { case burnIn, window, refitEvery, thresholds, reportCount, afterAlarm }
+    private enum CodingKeys: String, CodingKey { case burnIn, window, refitEvery, thresholds, reportCount, afterAlarm, memory }
 
-    /// `afterAlarm` is absent from files of earlier versions (restart).
+    /// `afterAlarm` and `memory` are absent from files of earlier versions (restart, expanding).
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(burnIn: try c.decode(Int.self, forKey: .burnIn), window: try c.decode(Int.self, forKey: .window),
                   refitEvery: try c.decode(Int.self, forKey: .refitEvery), thresholds: try c.decode(ThresholdRule.self, forKey: .thresholds),
                   reportCount: try c.decode(Int.self, forKey: .reportCount),
-                  afterAlarm: try c.decodeIfPresent(AlarmPolicy.self, forKey: .afterAlarm) ?? .restart)
+                  afterAlarm: try c.decodeIfPresent(AlarmPolicy.self, forKey: .afterAlarm) ?? .restart,
+                  memory: try c.decodeIfPresent(Int.self, forKey: .memory))
     }
 }
 
@@ -136,6 +158,8 @@ public struct MonitorConfiguration: Codable, Sendable, Equatable {
     public var afterAlarm: AlarmPolicy
     /// Lags of the dynamic reference (``LagOrder/fixed(_:)`` 0: the static model).
     public var lags: LagOrder
+    /// The reference's memory (``MonitorSettings/memory``; nil: expanding).
+    public var memory: Int?
 
     /// The monitor's default reference estimator: node-wise lasso, theory lambda, standardized.
     public static let defaultEstimator = NetworkEstimator(method: .nodewise)
@@ -143,7 +167,8 @@ public struct MonitorConfiguration: Codable, Sendable, Equatable {
     public init(burnIn: Int = 500, window: Int = 50, refitEvery: Int = 50,
                 detector: DetectorKind = .combined, thresholds: ThresholdRule = .calibrated(CalibrationSettings()),
                 estimator: NetworkEstimator = MonitorConfiguration.defaultEstimator, reportCount: Int = 5,
-                lags: LagOrder = .automatic, afterAlarm: AlarmPolicy = .restart) {
+                lags: LagOrder = .automatic, afterAlarm: AlarmPolicy = .restart, memory: Int? = nil) {
+        self.memory = memory
         self.lags = lags
         self.afterAlarm = afterAlarm
         self.burnIn = burnIn
@@ -158,7 +183,7 @@ public struct MonitorConfiguration: Codable, Sendable, Equatable {
     /// The lifecycle part.
     public var settings: MonitorSettings {
         MonitorSettings(burnIn: burnIn, window: window, refitEvery: refitEvery, thresholds: thresholds,
-                        reportCount: reportCount, afterAlarm: afterAlarm)
+                        reportCount: reportCount, afterAlarm: afterAlarm, memory: memory)
     }
 
     /// Checks the settings against the stream's dimension (called once, at the boundary).
@@ -167,9 +192,9 @@ public struct MonitorConfiguration: Codable, Sendable, Equatable {
         if let problem = lags.problem { throw .invalidConfiguration(problem) }
     }
 
-    private enum CodingKeys: String, CodingKey { case burnIn, window, refitEvery, detector, thresholds, estimator, reportCount, lags, afterAlarm }
+    private enum CodingKeys: String, CodingKey { case burnIn, window, refitEvery, detector, thresholds, estimator, reportCount, lags, afterAlarm, memory }
 
-    /// `lags` is absent from files of earlier versions (the static model).
+    /// `lags` and `memory` are absent from files of earlier versions (the static model, expanding).
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(burnIn: try c.decode(Int.self, forKey: .burnIn), window: try c.decode(Int.self, forKey: .window),
@@ -178,7 +203,8 @@ public struct MonitorConfiguration: Codable, Sendable, Equatable {
                   estimator: try c.decode(NetworkEstimator.self, forKey: .estimator),
                   reportCount: try c.decode(Int.self, forKey: .reportCount),
                   lags: try c.decodeIfPresent(LagOrder.self, forKey: .lags) ?? .fixed(0),
-                  afterAlarm: try c.decodeIfPresent(AlarmPolicy.self, forKey: .afterAlarm) ?? .restart)
+                  afterAlarm: try c.decodeIfPresent(AlarmPolicy.self, forKey: .afterAlarm) ?? .restart,
+                  memory: try c.decodeIfPresent(Int.self, forKey: .memory))
     }
 }
 

@@ -71,7 +71,7 @@ extension SequentialMonitor where Score == NetworkScore {
         MonitorConfiguration(burnIn: settings.burnIn, window: settings.window, refitEvery: settings.refitEvery,
                              detector: score.detector, thresholds: settings.thresholds, estimator: score.estimator,
                              reportCount: settings.reportCount, lags: fixedReference ? .fixed(0) : score.lagOrder,
-                             afterAlarm: settings.afterAlarm)
+                             afterAlarm: settings.afterAlarm, memory: settings.memory)
     }
 
     /// The reference currently in force (nil during a burn-in).

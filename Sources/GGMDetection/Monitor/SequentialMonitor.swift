@@ -125,6 +125,9 @@ public struct SequentialMonitor<Score: WindowScore>: Sendable {
     private var heldLabels: [String?] = []
     /// The excursion in progress (``AlarmPolicy/continue``).
     private var excursion: OpenExcursion?
+    /// With a rolling memory (``MonitorSettings/memory``): the rows in the score's sufficient
+    /// statistics, oldest first, so the oldest can be forgotten when a new one arrives.
+    private var memoryRows: RowRing?
 
     struct OpenExcursion: Codable, Sendable {
         let alarmIndex: Int
@@ -167,6 +170,7 @@ public struct SequentialMonitor<Score: WindowScore>: Sendable {
         fixedReference = fixed
         phase = fixed ? .filling : .burnIn
         history = RowRing(capacity: 3 * settings.window, dimension: score.dimension)
+        memoryRows = settings.memory.map { RowRing(capacity: $0, dimension: score.dimension) }
     }
 
     private static func validate(score: Score, settings: MonitorSettings, fixedReference: Bool,
@@ -176,6 +180,9 @@ public struct SequentialMonitor<Score: WindowScore>: Sendable {
             throw .invalidConfiguration("the score's window (\(score.window)) differs from the monitor's (\(settings.window))")
         }
         if let problem = score.validate(burnIn: settings.burnIn) { throw .invalidConfiguration(problem) }
+        if settings.memory != nil && !score.supportsForgetting {
+            throw .invalidConfiguration("the \(score.statisticIDs.map(\.rawValue).joined(separator: "/")) score cannot forget observations, so it cannot keep a rolling memory")
+        }
         if case .nominal = settings.thresholds, score.nominalThresholds(alpha: 0.05) == nil {
             throw .invalidConfiguration("the \(score.statisticIDs.map(\.rawValue).joined(separator: "/")) statistic has no nominal threshold; calibrate or give thresholds")
         }
@@ -226,7 +233,7 @@ public struct SequentialMonitor<Score: WindowScore>: Sendable {
 
         if phase == .burnIn {
             if keepsBurnInRows { burnInRows.append(contentsOf: x) }
-            score.accumulate(x)
+            remember(x)
             guard score.segmentCount >= settings.burnIn else {
                 return MonitorStep(index: index, phase: .burnIn, thresholds: nil)
             }
@@ -249,7 +256,7 @@ public struct SequentialMonitor<Score: WindowScore>: Sendable {
 
         var evicted: [Double] = []
         let stepPhase = phase
-        if score.push(x, evicted: &evicted) && !fixedReference { score.accumulate(evicted) }
+        if score.push(x, evicted: &evicted) && !fixedReference { remember(evicted) }
         guard score.isFull else {
             return MonitorStep(index: index, phase: stepPhase, thresholds: thresholds)
         }
@@ -305,6 +312,15 @@ public struct SequentialMonitor<Score: WindowScore>: Sendable {
             refitted = true
         }
         return MonitorStep(index: index, phase: .monitoring, statistics: statistics, thresholds: current, refitted: refitted)
+    }
+
+    /// Adds a row to the score's sufficient statistics; with a rolling memory the oldest row
+    /// beyond it leaves them.
+    private mutating func remember(_ x: [Double]) {
+        score.accumulate(x)
+        guard memoryRows != nil else { return }
+        var oldest: [Double] = []
+        if memoryRows!.push(x, evicted: &oldest) { score.forget(oldest) }
     }
 
     /// Whether the threshold rule calibrates from resampled burn-in rows.
@@ -456,6 +472,7 @@ public struct SequentialMonitor<Score: WindowScore>: Sendable {
         }
         segmentStart = index + 1
         score.reset(keepingNull: false)
+        memoryRows?.removeAll()
         phase = .burnIn
     }
 
@@ -493,7 +510,7 @@ extension SequentialMonitor: Codable {
     private enum CodingKeys: String, CodingKey {
         case format, settings, names, fixedReference, observationCount, phase, segmentStart, alarms, thresholds
         case fitCount, calibration, calibrationCount, score, quietSteps, history, burnInRows, pendingComparison
-        case held, heldLabels, unitScale, excursion
+        case held, heldLabels, unitScale, excursion, memoryRows
     }
 
     /// Version of the saved state's layout.
@@ -522,6 +539,7 @@ extension SequentialMonitor: Codable {
         try c.encode(heldLabels, forKey: .heldLabels)
         try c.encodeIfPresent(unitScale, forKey: .unitScale)
         try c.encodeIfPresent(excursion, forKey: .excursion)
+        try c.encodeIfPresent(memoryRows, forKey: .memoryRows)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -551,6 +569,7 @@ extension SequentialMonitor: Codable {
         heldLabels = try c.decode([String?].self, forKey: .heldLabels)
         unitScale = try c.decodeIfPresent(UnitScale.self, forKey: .unitScale)
         excursion = try c.decodeIfPresent(OpenExcursion.self, forKey: .excursion)
+        memoryRows = try c.decodeIfPresent(RowRing.self, forKey: .memoryRows)
         let p = score.dimension
         do {
             try settings.validate(dimension: p, fixedReference: fixedReference, minimumDimension: 1)
@@ -563,6 +582,8 @@ extension SequentialMonitor: Codable {
               phase == .burnIn || score.isFitted,
               excursion.map({ $0.quiet >= 0 && $0.stepsAbove >= 1 && $0.lastAbove >= $0.alarmIndex }) ?? true,
               observationCount >= segmentStart, segmentStart >= 0,
+              memoryRows?.capacity == settings.memory, memoryRows.map({ $0.dimension == p }) ?? true,
+              settings.memory == nil || score.supportsForgetting,
               pendingComparison.map({ $0.precision.rows == p && $0.precision.columns == p }) ?? true else {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
                 debugDescription: "the monitor state is inconsistent (its parts disagree on the dimension or window)"))

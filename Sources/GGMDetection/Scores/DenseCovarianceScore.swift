@@ -62,6 +62,8 @@ public struct DenseCovarianceScore: WindowScore {
     public var segmentCount: Int { moments.count }
 
     public mutating func accumulate(_ x: [Double]) { moments.add(x) }
+    public var supportsForgetting: Bool { true }
+    public mutating func forget(_ x: [Double]) { moments.remove(x) }
 
     public mutating func fit(lastIndex: Int, newSegment: Bool) throws(ScoreFitError) {
         do {

@@ -23,6 +23,8 @@ public struct NetworkScore: WindowScore {
     private var moments: RunningMoments
     /// Observations waiting to be added to `moments` (row-major), flushed in batches.
     private var pending: [Double] = []
+    /// Observations waiting to be removed from `moments` (a rolling memory), flushed with `pending`.
+    private var removals: [Double] = []
     private var engine: WindowStatistics?
     /// The last fitted network (nil with a fixed reference or before the first fit).
     public private(set) var network: NetworkFit?
@@ -112,7 +114,7 @@ public struct NetworkScore: WindowScore {
     public var count: Int { engine?.count ?? 0 }
     public var segmentCount: Int {
         if let prewhitener, prewhitener.isActive { return prewhitener.rowCount }
-        return moments.count + pending.count / max(dimension, 1)
+        return moments.count + (pending.count - removals.count) / max(dimension, 1)
     }
     public var referenceSampleSize: Int { engine?.reference.sampleSize ?? 0 }
     public var precision: Matrix? { engine?.reference.precision }
@@ -132,11 +134,29 @@ public struct NetworkScore: WindowScore {
         if pending.count / dimension >= Self.pendingBatchRows { flushPending() }
     }
 
+    public var supportsForgetting: Bool { true }
+
+    /// Removes the oldest observation of the segment (a rolling memory): from the static moments,
+    /// or the stacked row it is the response of from the dynamic part's joint moments.
+    public mutating func forget(_ x: [Double]) {
+        if prewhitener != nil {
+            prewhitener!.forget(x)
+            if prewhitener!.isActive { return }
+        }
+        removals.append(contentsOf: x)
+        if removals.count / dimension >= Self.pendingBatchRows { flushPending() }
+    }
+
     private mutating func flushPending() {
-        guard !pending.isEmpty else { return }
         let p = dimension
-        moments.add(rows: Matrix(rows: pending.count / p, columns: p, elements: pending))
-        pending.removeAll(keepingCapacity: true)
+        if !pending.isEmpty {
+            moments.add(rows: Matrix(rows: pending.count / p, columns: p, elements: pending))
+            pending.removeAll(keepingCapacity: true)
+        }
+        if !removals.isEmpty {
+            moments.remove(rows: Matrix(rows: removals.count / p, columns: p, elements: removals))
+            removals.removeAll(keepingCapacity: true)
+        }
     }
 
     public mutating func fit(lastIndex: Int, newSegment: Bool) throws(ScoreFitError) {
@@ -144,6 +164,7 @@ public struct NetworkScore: WindowScore {
             // Dynamic from now on: the static moments are not needed.
             moments = RunningMoments(dimension: dimension)
             pending.removeAll()
+            removals.removeAll()
         }
         let n: Int, covariance: Matrix, mean: [Double]
         if prewhitener?.isActive == true {
@@ -213,6 +234,7 @@ public struct NetworkScore: WindowScore {
         guard !keepingNull else { return }
         moments = RunningMoments(dimension: dimension)
         pending.removeAll()
+        removals.removeAll()
     }
 
     public func evidence(top k: Int, names: [String]) -> ScoreEvidence {
@@ -256,9 +278,10 @@ public struct NetworkScore: WindowScore {
                   let fit = try? estimator.fit(covariance: covariance, sampleSize: n) else { return nil }
             return fit.precision
         }
-        var moments = self.moments
+        var copy = self
+        copy.flushPending()
+        let moments = copy.moments
         let p = dimension
-        if !pending.isEmpty { moments.add(rows: Matrix(rows: pending.count / p, columns: p, elements: pending)) }
         guard moments.count >= 2,
               let fit = try? estimator.fit(covariance: moments.covariance(), sampleSize: moments.count),
               (0..<p).allSatisfy({ fit.precision[$0, $0] > 0 && fit.precision[$0, $0].isFinite }) else { return nil }
@@ -282,7 +305,7 @@ public struct NetworkScore: WindowScore {
 }
 
 extension NetworkScore {
-    private enum CodingKeys: String, CodingKey { case window, detector, estimator, dimension, moments, pending, engine, network, prewhitener }
+    private enum CodingKeys: String, CodingKey { case window, detector, estimator, dimension, moments, pending, removals, engine, network, prewhitener }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -292,6 +315,7 @@ extension NetworkScore {
         try c.encode(dimension, forKey: .dimension)
         try c.encode(moments, forKey: .moments)
         try c.encode(pending, forKey: .pending)
+        if !removals.isEmpty { try c.encode(removals, forKey: .removals) }
         try c.encodeIfPresent(engine, forKey: .engine)
         try c.encodeIfPresent(network, forKey: .network)
         try c.encodeIfPresent(prewhitener, forKey: .prewhitener)
@@ -305,10 +329,12 @@ extension NetworkScore {
         let estimator = try c.decode(NetworkEstimator.self, forKey: .estimator)
         let moments = try c.decode(RunningMoments.self, forKey: .moments)
         let pending = try c.decode([Double].self, forKey: .pending)
+        let removals = try c.decodeIfPresent([Double].self, forKey: .removals) ?? []
         let engine = try c.decodeIfPresent(WindowStatistics.self, forKey: .engine)
         let network = try c.decodeIfPresent(NetworkFit.self, forKey: .network)
         let prewhitener = try c.decodeIfPresent(Prewhitener.self, forKey: .prewhitener)
-        guard p >= 1, window >= 2, moments.dimension == p, pending.count % p == 0,
+        guard p >= 1, window >= 2, moments.dimension == p, pending.count % p == 0, removals.count % p == 0,
+              removals.count / p <= moments.count + pending.count / p,
               prewhitener.map({ $0.dimension == p && $0.window == window && $0.order.problem == nil && $0.isConsistent }) ?? true,
               engine.map({ $0.dimension == p && $0.window == window && $0.detector == detector }) ?? true,
               network.map({ $0.dimension == p }) ?? true else {
@@ -318,6 +344,7 @@ extension NetworkScore {
         self.init(dimension: p, window: window, detector: detector, estimator: estimator)
         self.moments = moments
         self.pending = pending
+        self.removals = removals
         self.engine = engine
         self.network = network
         self.prewhitener = prewhitener

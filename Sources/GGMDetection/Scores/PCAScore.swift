@@ -64,6 +64,8 @@ public struct PCAScore: WindowScore {
     public func unfitted() -> PCAScore { PCAScore(dimension: dimension, window: window, varianceShare: varianceShare) }
 
     public mutating func accumulate(_ x: [Double]) { moments.add(x) }
+    public var supportsForgetting: Bool { true }
+    public mutating func forget(_ x: [Double]) { moments.remove(x) }
 
     public mutating func fit(lastIndex: Int, newSegment: Bool) throws(ScoreFitError) {
         let p = dimension

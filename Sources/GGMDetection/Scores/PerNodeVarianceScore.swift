@@ -62,6 +62,18 @@ public struct PerNodeVarianceScore: WindowScore {
         segmentCount += 1
     }
 
+    public var supportsForgetting: Bool { true }
+
+    public mutating func forget(_ x: [Double]) {
+        guard segmentCount > 0 else { return }
+        for j in 0..<x.count {
+            let d = x[j] - shift[j]
+            shiftedSum[j] -= d
+            shiftedSquares[j] -= d * d
+        }
+        segmentCount -= 1
+    }
+
     /// Mean and (maximum-likelihood) variance per node from the segment's sums, window excluded.
     public mutating func fit(lastIndex: Int, newSegment: Bool) throws(ScoreFitError) {
         let n = Double(segmentCount)

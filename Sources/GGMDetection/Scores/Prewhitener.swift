@@ -68,6 +68,11 @@ struct Prewhitener: Codable, Sendable, Equatable {
     private(set) var rowCount = 0
     /// The last L rows accumulated: the lags of the next accumulated row.
     private var accumulated: RowRing?
+    /// With a rolling memory: the last L rows forgotten, the lags of the next row forgotten (nil
+    /// until the first; absent from files of earlier versions).
+    private var forgotten: RowRing?
+    /// Stacked rows waiting to be removed from `moments`, flushed with `pending`.
+    private var removals: [Double]?
     /// The last `w + L` rows pushed.
     private var recent: RowRing?
     /// The fitted VAR (nil before the first fit).
@@ -110,6 +115,8 @@ struct Prewhitener: Codable, Sendable, Equatable {
         guard l <= LagOrder.maximumLags, let m = moments, let a = accumulated, let r = recent else { return false }
         return m.dimension == dimension * (l + 1) && a.capacity == l && a.dimension == dimension
             && r.capacity == window + l && r.dimension == dimension && pending.count % (dimension * (l + 1)) == 0
+            && (removals?.count ?? 0) % (dimension * (l + 1)) == 0
+            && (forgotten.map { $0.capacity == l && $0.dimension == dimension } ?? true)
             && (fit.map { $0.dimension == dimension && $0.lags == l } ?? true)
     }
 
@@ -135,11 +142,40 @@ struct Prewhitener: Codable, Sendable, Equatable {
         accumulated!.push(x)
     }
 
+    /// Removes the oldest row accumulated in this segment (a rolling memory; called in the order
+    /// the rows were accumulated). As in ``accumulate(_:)``, the first L rows forgotten were only
+    /// lags; from then on each forgotten row takes its stacked row, with its L lags, out of the
+    /// joint moments.
+    mutating func forget(_ x: [Double]) {
+        guard let l = lags else {
+            // The order is not chosen yet: the first burn-in's rows are all that is kept.
+            if firstRows.count >= dimension { firstRows.removeFirst(dimension) }
+            return
+        }
+        guard l > 0, rowCount > 0 else { return }
+        rowCount -= 1
+        if forgotten == nil { forgotten = RowRing(capacity: l, dimension: dimension) }
+        if forgotten!.count == l {
+            var stacked = x
+            for age in 1...l { stacked.append(contentsOf: forgotten!.row(age: age)) }
+            if removals == nil { removals = [] }
+            removals!.append(contentsOf: stacked)
+            if removals!.count / (dimension * (l + 1)) >= Self.batchRows { flush() }
+        }
+        forgotten!.push(x)
+    }
+
     private mutating func flush() {
-        guard let l = lags, l > 0, !pending.isEmpty else { return }
+        guard let l = lags, l > 0 else { return }
         let d = dimension * (l + 1)
-        moments!.add(rows: Matrix(rows: pending.count / d, columns: d, elements: pending))
-        pending.removeAll(keepingCapacity: true)
+        if !pending.isEmpty {
+            moments!.add(rows: Matrix(rows: pending.count / d, columns: d, elements: pending))
+            pending.removeAll(keepingCapacity: true)
+        }
+        if let r = removals, !r.isEmpty {
+            moments!.remove(rows: Matrix(rows: r.count / d, columns: d, elements: r))
+            removals = nil
+        }
     }
 
     /// Chooses the order from the first burn-in (auto), and returns it.
@@ -257,6 +293,8 @@ struct Prewhitener: Codable, Sendable, Equatable {
         if keepingNull { return }
         rowCount = 0
         pending.removeAll()
+        removals = nil
+        forgotten = nil
         if let l = lags, l > 0 {
             moments = RunningMoments(dimension: dimension * (l + 1))
             accumulated!.removeAll()

@@ -168,6 +168,12 @@ public protocol WindowScore: Codable, Sendable {
     /// Adds an observation to the segment's sufficient statistics (a burn-in row, or a row
     /// leaving the window).
     mutating func accumulate(_ x: [Double])
+    /// Whether ``forget(_:)`` removes observations exactly, so that the monitor can keep a
+    /// rolling reference memory (``MonitorSettings/memory``).
+    var supportsForgetting: Bool { get }
+    /// Removes the oldest observation still in the segment's sufficient statistics (the monitor
+    /// calls it in the order the observations were accumulated, for a rolling memory).
+    mutating func forget(_ x: [Double])
     /// Fits the null from the segment's sufficient statistics. `newSegment`: the first fit of a
     /// segment (cold start; the window is empty); otherwise a refit with the window kept (warm
     /// start), after which the window is rescored against the new null.
@@ -212,6 +218,9 @@ public protocol WindowScore: Codable, Sendable {
 
 extension WindowScore {
     public var isFull: Bool { count == window }
+    public var supportsForgetting: Bool { false }
+    /// Never called unless ``supportsForgetting`` (the monitor rejects a memory otherwise).
+    public mutating func forget(_ x: [Double]) {}
     public func estimateChange(recent: Matrix, firstIndex: Int, top count: Int) -> Int? { nil }
     public var precision: Matrix? { nil }
     public func provisionalPrecision() -> Matrix? { nil }
