@@ -36,6 +36,9 @@ public struct EvaluationReport: Codable, Sendable {
         text += "monitored observations. N = \(s.burnIn), w = \(s.window), B = \(s.refitEvery), dense window \(s.denseWindow); "
         text += "change after \(s.preChange) monitored observations, d_max = \(s.maxDelay); \(s.replicates) replicates per cell, seed \(s.seed). "
         if let memory = s.memory { text += "Reference memory: the last \(memory) observations before the window (rolling). " }
+        if !s.shortWindows.isEmpty {
+            text += "Graph detectors on windows \((s.shortWindows + [s.window]).map(String.init).joined(separator: ", ")) at once (one false-alarm budget over all their statistics). "
+        }
         if s.varRadius != nil || s.innovationsDF != nil {
             text += "Streams: " + (s.varRadius.map { "a VAR(1) of spectral radius \($0)" } ?? "independent rows")
             text += s.innovationsDF.map { " with Student t innovations (\($0) degrees of freedom, calibrated by resampling \(Evaluation.heavyTailedNullSample) true-null draws). " } ?? ". "
@@ -146,9 +149,10 @@ public enum Evaluation {
             let maxima = try Calibrator.simulateMaxima(template: template, sampler: sampler, horizon: horizon,
                                                        replicates: settings.calibrationReplicates, seed: calibrationSeed)
             return detectors.flatMap { detector in
-                let result = Calibrator.result(maxima: maxima, statistics: detector.statistics, q: q, horizon: horizon,
+                let ids = settings.statistics(of: detector)
+                let result = Calibrator.result(maxima: maxima, statistics: ids, q: q, horizon: horizon,
                                                nominal: Thresholds(), nominalAlpha: 0, reference: nil, seed: calibrationSeed)
-                return detector.statistics.map { id in
+                return ids.map { id in
                     CalibratedThreshold(p: p, graph: graph, detector: detector, statistic: id,
                                         threshold: result.thresholds[id]!, simulatedProbability: result.simulatedProbability)
                 }

@@ -110,6 +110,8 @@ public struct EvaluationSettings: Codable, Sendable, Equatable {
     public var pcaRunLength: Int
     /// Every detector's reference memory (``MonitorSettings/memory``; nil: expanding).
     public var memory: Int?
+    /// Shorter windows the graph detectors score beside `window` (``MonitorConfiguration/shortWindows``).
+    public var shortWindows: [Int] = []
 
     public init(dimensions: [Int] = [50, 100, 200], graphs: [GraphKind] = [.random, .banded, .hub, .block],
                 changes: [ScenarioChange] = [.none, .global, .local, .perturbHub, .rewireKeepingVariances],
@@ -168,6 +170,7 @@ public struct EvaluationSettings: Codable, Sendable, Equatable {
         if let memory {
             guard memory >= burnIn, refitEvery > 0 else { throw fail("a memory must be at least the burn-in (\(burnIn)) and needs refits (got memory \(memory), refit interval \(refitEvery))") }
         }
+        if let problem = MonitorConfiguration.windowsProblem(shortWindows, window: window, memory: memory) { throw fail(problem) }
         guard pcaRunLength >= 1 else { throw fail("the PCA run length must be at least 1 (got \(pcaRunLength))") }
         guard postChange >= maxDelay else { throw fail("the post-change segment (\(postChange)) must be at least d_max (\(maxDelay))") }
     }
@@ -191,7 +194,13 @@ public struct EvaluationSettings: Codable, Sendable, Equatable {
     /// The monitor configuration of the graph detectors (thresholds set per cell).
     func monitorConfiguration(_ detector: DetectorKind, thresholds: ThresholdRule) -> MonitorConfiguration {
         MonitorConfiguration(burnIn: burnIn, window: window, refitEvery: refitEvery, detector: detector,
-                             thresholds: thresholds, memory: memory)
+                             thresholds: thresholds, memory: memory, shortWindows: shortWindows)
+    }
+
+    /// The statistics behind `detector`'s alarms: with short windows, the graph detectors' on every window.
+    public func statistics(of detector: EvaluatedDetector) -> [StatisticID] {
+        guard detector.usesNetwork else { return detector.statistics }
+        return detector.statistics + shortWindows.flatMap { w in detector.statistics.map { $0.window(w) } }
     }
 }
 

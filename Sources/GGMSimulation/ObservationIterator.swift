@@ -22,6 +22,8 @@ public struct ObservationIterator: IteratorProtocol, Sequence, Sendable {
     private var segmentMean: [Double]
     private var previous: [Double]?
     private var tRNG: SeededGenerator
+    /// Drifting segments (``StreamSimulation/rampSegments``).
+    private let ramps: Set<Int>
     /// Index of the next row (0-based).
     public private(set) var position = 0
 
@@ -34,6 +36,7 @@ public struct ObservationIterator: IteratorProtocol, Sequence, Sendable {
         transition = simulation.dynamics?.transition(p: simulation.p, seed: seed, segment: 0)
         segmentMean = mean
         tRNG = SeededGenerator.stream(seed: seed, index: 1_000_004)
+        ramps = Set(simulation.rampSegments ?? [])
     }
 
     public mutating func next() -> [Double]? {
@@ -61,6 +64,18 @@ public struct ObservationIterator: IteratorProtocol, Sequence, Sendable {
         }
         rowInSegment += 1
         position += 1
+        if ramps.contains(segment) {
+            // A drifting segment: this row's network is the convex combination at i / n.
+            let s = Double(rowInSegment) / Double(truth.segments[segment].length)
+            let a = truth.segments[segment - 1].precisionMatrix, b = truth.segments[segment].precisionMatrix
+            var omega = a
+            for k in omega.elements.indices { omega.elements[k] = (1 - s) * a.elements[k] + s * b.elements[k] }
+            do {
+                sampler = try GaussianSampler(precision: omega, mean: mean)
+            } catch {
+                preconditionFailure("a convex combination of positive definite networks is positive definite: \(error)")
+            }
+        }
         guard let dynamics, let transition else { return sampler!.sample(using: &rng) }
         if previous == nil {
             // Start in the stationary regime: the first segment's innovations run for a while first.

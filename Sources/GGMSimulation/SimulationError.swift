@@ -18,6 +18,8 @@ public enum SimulationError: Error, Equatable, Sendable, CustomStringConvertible
     case columnNames(expected: Int, actual: Int)
     /// Serial dynamics that cannot be simulated.
     case invalidDynamics(String)
+    /// A drifting segment that is not one of segments 2 ... (1-based).
+    case invalidRamp(segment: Int, segments: Int)
 
     public var description: String {
         switch self {
@@ -41,6 +43,8 @@ public enum SimulationError: Error, Equatable, Sendable, CustomStringConvertible
             return "\(actual) column names given for p = \(expected) columns"
         case let .invalidDynamics(reason):
             return reason
+        case let .invalidRamp(segment, segments):
+            return "segment \(segment + 1) cannot drift: a drifting segment moves from the previous segment's network to its own, so it is one of segments 2 to \(segments) (got \(segment + 1))"
         }
     }
 }

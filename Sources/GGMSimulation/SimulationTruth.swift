@@ -40,9 +40,13 @@ public struct SimulationTruth: Codable, Sendable, Equatable {
 
     /// The serial dynamics and what of them changes (nil: independent rows).
     public let dynamics: SerialDynamics?
+    /// Drifting segments (0-based): the change into such a segment is spread over its rows, which
+    /// move linearly from the previous segment's network to its own (nil: every change abrupt).
+    public let driftingSegments: [Int]?
 
     init(simulation s: StreamSimulation, precisions: [Matrix], changes: [PrecisionChange]) {
         dynamics = s.dynamics
+        driftingSegments = s.rampSegments
         p = s.p
         seed = s.seed
         graph = s.graph

@@ -35,15 +35,24 @@ public struct StreamSimulation: Codable, Sendable, Equatable {
     public let dynamics: SerialDynamics?
     /// Whether the innovations' network stays the same in every segment (only the dynamics change).
     public let keepNetwork: Bool
+    /// Segments (indices >= 1) whose network drifts: row `i` of `n` is drawn from
+    /// `(1 - i/n) Omega_{k-1} + (i/n) Omega_k`, a convex combination of positive definite
+    /// matrices, so the segment moves linearly from the previous network to its own and reaches it
+    /// at its last row (nil: every change is abrupt).
+    public let rampSegments: [Int]?
 
     public init(p: Int, segmentLengths: [Int], graph: GraphKind = .random, change: ChangeKind = .global, seed: UInt64,
                 mean: [Double]? = nil, nodeScales: ClosedRange<Double>? = nil,
                 localEdgeCount: Int = 5, localStrength: Double = 1, dynamics: SerialDynamics? = nil,
-                keepNetwork: Bool = false) throws(SimulationError) {
+                keepNetwork: Bool = false, rampSegments: [Int]? = nil) throws(SimulationError) {
         if keepNetwork && dynamics?.change == nil {
             throw .invalidDynamics("keeping the network needs a change of the dynamics (transition or mean), or nothing changes")
         }
         self.keepNetwork = keepNetwork
+        if let bad = rampSegments?.first(where: { $0 < 1 || $0 >= segmentLengths.count }) {
+            throw .invalidRamp(segment: bad, segments: segmentLengths.count)
+        }
+        self.rampSegments = rampSegments.map { Array(Set($0)).sorted() }
         let minimum = change == .flipEdges ? 4 : 2
         guard p >= minimum else {
             throw .tooFewNodes(p: p, minimum: minimum, reason: change == .flipEdges ? "flipping two disjoint edges" : "a network")

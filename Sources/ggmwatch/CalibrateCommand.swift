@@ -63,7 +63,7 @@ struct CalibrateCommand: ParsableCommand {
 
     func run() throws {
         try OutputFile.checkWritable(output, what: "the calibration output")
-        let rule = try thresholdOptions.rule(detector: detection.detector)
+        let rule = try thresholdOptions.rule(detector: detection.detector, severalWindows: !detection.windowSet.short.isEmpty)
         guard case let .calibrated(settings) = rule else { return }
         var configuration = detection.configuration(thresholds: rule)
         // The monitor itself says what its first calibration needs (the fitted reference and, for

@@ -44,6 +44,9 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "Reference memory: N days (refits use the last N days before the window: a rolling reference that follows the market's slow drift; at least --burn-in) or expanding (every day since the last alarm). Default: 250 (one trading year), or the burn-in if longer.")
     var memory: ReferenceMemory?
 
+    @Option(name: .customLong("restart-burn-in"), help: "After an alarm, watch again once this many days give a first reference (shorter than --burn-in), with thresholds calibrated for it. Default: a full burn-in after each alarm.")
+    var restartBurnIn: Int?
+
     @Flag(help: "Divide each stock's returns by its causal EWMA volatility (RiskMetrics 0.94) before monitoring.")
     var ewma = false
 
@@ -61,6 +64,9 @@ struct DemoCommand: ParsableCommand {
         guard replicates >= 20 else { throw ValidationError("--replicates must be at least 20.") }
         guard burnIn >= 20, burnIn <= 600 else { throw ValidationError("--burn-in must be between 20 and 600 days.") }
         guard window >= 5, window <= 120 else { throw ValidationError("--window must be between 5 and 120 days.") }
+        if let m = restartBurnIn, !(m >= window && m < burnIn) {
+            throw ValidationError("--restart-burn-in must be at least --window (\(window)) and shorter than --burn-in (\(burnIn)) (got \(m)).")
+        }
         if let memory = memory?.observations, memory < burnIn { throw ValidationError("--memory must be at least --burn-in (\(burnIn) days; got \(memory)).") }
     }
 
@@ -70,6 +76,7 @@ struct DemoCommand: ParsableCommand {
         var settings = SP500Demo.Settings(arl: arl, replicates: replicates, seed: seed, null: null, ewma: ewma, robust: !noRobust)
         settings.burnIn = burnIn
         settings.window = window
+        settings.restartBurnIn = restartBurnIn
         settings.memory = memory.map(\.observations) ?? SP500Demo.Settings().memory.map { max($0, burnIn) }
         let record = try SP500Demo.run(settings, command: "ggmwatch " + CommandLine.arguments.dropFirst().joined(separator: " "),
                                        eventsPath: events)
@@ -120,6 +127,8 @@ enum SP500Demo {
         /// Reference memory in days (nil: expanding since the last alarm): one trading year, rolling
         /// (README, the demo in detail: the expanding reference ages and alarms on the drift).
         var memory: Int? = 250
+        /// Days of the first reference after an alarm (nil: a full burn-in).
+        var restartBurnIn: Int? = nil
         /// Refits every quarter: three windows.
         var refitEvery: Int { 3 * window }
         /// Simulation horizon of the calibration (days after the burn-in).
@@ -131,7 +140,7 @@ enum SP500Demo {
                                               seed: s.seed, recalibrationTolerance: 0.25, arlHorizon: s.horizon)
         return MonitorConfiguration(burnIn: s.burnIn, window: s.window, refitEvery: s.refitEvery, detector: .combined,
                                     thresholds: .calibrated(calibration), estimator: MonitorConfiguration.defaultEstimator,
-                                    reportCount: 5, memory: s.memory)
+                                    reportCount: 5, memory: s.memory, restartBurnIn: s.restartBurnIn)
     }
 
     static func run(_ s: Settings, command: String, eventsPath: String? = nil) throws -> MonitorRecord {
@@ -176,7 +185,7 @@ enum SP500Demo {
             "Data: \(report.rows) daily log returns of \(report.columns) stocks" + (s.robust
                 ? "; \(report.splits.count) unadjusted stock splits detected and removed (e.g. \(report.splits.prefix(4).map(\.description).joined(separator: "; "))); \(report.winsorizedCells) cells winsorized at 5 robust SDs"
                 : "; no split removal and no winsorizing (--no-robust)") + (s.ewma ? "; each stock divided by its causal EWMA volatility (RiskMetrics 0.94)" : "") + ".",
-            "Reference: node-wise lasso at the theory rate lambda = \(NetworkEstimator.defaultTheoryConstant) sqrt(log p / n) on standardized returns (\(edges)), estimated from \(s.burnIn) days (p = \(names.count) \(names.count > s.burnIn ? ">" : "<=") n = \(s.burnIn)), refitted every \(s.refitEvery) quiet days from \(s.memory.map { "the last \($0) days before the current window (a rolling memory)" } ?? "all days since the last change except the current window"), re-estimated from a fresh burn-in after each alarm.",
+            "Reference: node-wise lasso at the theory rate lambda = \(NetworkEstimator.defaultTheoryConstant) sqrt(log p / n) on standardized returns (\(edges)), estimated from \(s.burnIn) days (p = \(names.count) \(names.count > s.burnIn ? ">" : "<=") n = \(s.burnIn)), refitted every \(s.refitEvery) quiet days from \(s.memory.map { "the last \($0) days before the current window (a rolling memory)" } ?? "all days since the last change except the current window"), re-estimated from a fresh burn-in after each alarm\(s.restartBurnIn.map { " (monitoring again after \($0) days, with thresholds calibrated for that short reference, until the new segment holds \(s.burnIn) days)" } ?? "").",
             "Thresholds: \(final.calibrationCount) Monte Carlo calibration(s) with \(s.replicates) replicates of the whole procedure on \(s.null == .bootstrap ? "resampled burn-in days (heavy tails and the dense market factor included)" : "Gaussian data from the fitted network"), for an average run length of \(Int(s.arl)) days (a \(s.horizon)-day horizon). " + (final.calibration.map { c in
                 String(format: "Last calibration: global %.2f (nominal %.2f), local %.2f (nominal Gumbel %.2f).", c.thresholds.global ?? .nan, c.nominal.global ?? .nan, c.thresholds.local ?? .nan, c.nominal.local ?? .nan)
             } ?? ""),

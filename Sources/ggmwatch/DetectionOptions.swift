@@ -14,6 +14,17 @@ struct DetectionOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Window length (w).")
     var window: Int = MonitorConfiguration().window
 
+    @Option(help: ArgumentHelp("Several window lengths at once, e.g. 10,25,50: each gets its global and local statistics (global@10, local@10, ...; the longest is the window, overriding --window, and its statistics keep their names), all under one false-alarm budget. Short windows see large changes within a few observations, long ones small changes.", valueName: "w1,w2,..."),
+            transform: { text in
+                try text.split(separator: ",", omittingEmptySubsequences: false).map {
+                    guard let w = Int($0.trimmingCharacters(in: .whitespaces)) else {
+                        throw ValidationError("--windows takes window lengths separated by commas, e.g. 10,25,50 (got '\(text)')")
+                    }
+                    return w
+                }
+            })
+    var windows: [Int]?
+
     @Option(name: .customLong("refit-every"), parsing: .unconditional, help: "Refit the reference after this many quiet steps (B); 0 disables refits.")
     var refitEvery: Int = MonitorConfiguration().refitEvery
 
@@ -32,10 +43,30 @@ struct DetectionOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Reference memory: N (refits use the last N observations before the window: a rolling reference, for systems that drift slowly; at least --burn-in) or expanding (every observation since the start or the last alarm).")
     var memory: ReferenceMemory = .expanding
 
+    @Option(name: .customLong("restart-burn-in"), parsing: .unconditional, help: "After an alarm, resume monitoring once M observations give a first reference (M < --burn-in), with thresholds calibrated for that short reference, and switch to the regular thresholds when the segment holds --burn-in observations. Default: a full burn-in after each alarm, during which no change can be detected.")
+    var restartBurnIn: Int?
+
     @Option(name: .customLong("report-count"), parsing: .unconditional, help: "Nodes and edges named in each alarm.")
     var reportCount: Int = 5
 
+    /// The longest window (the monitor's) and the others.
+    var windowSet: (window: Int, short: [Int]) {
+        guard let windows, let longest = windows.max() else { return (window, []) }
+        var short = windows
+        short.remove(at: short.firstIndex(of: longest)!)
+        return (longest, short)
+    }
+
     func validate() throws {
+        if let windows {
+            if let bad = windows.first(where: { $0 < 2 }) { throw ValidationError("--windows: every window must be at least 2 observations (got \(bad)).") }
+            if let duplicate = windows.first(where: { w in windows.filter { $0 == w }.count > 1 }) {
+                throw ValidationError("--windows: window \(duplicate) is given twice; give each length once.")
+            }
+            if let memory = memory.observations, let longest = windows.max(), longest > memory {
+                throw ValidationError("--windows: the longest window (\(longest)) is longer than --memory (\(memory)).")
+            }
+        }
         guard window >= 2 else { throw ValidationError("--window must be at least 2.") }
         guard burnIn >= 2 else { throw ValidationError("--burn-in must be at least 2.") }
         guard refitEvery >= 0 else { throw ValidationError("--refit-every must be 0 (never) or positive.") }
@@ -48,13 +79,18 @@ struct DetectionOptions: ParsableArguments {
             }
             guard refitEvery > 0 else { throw ValidationError("--memory needs refits: --refit-every 0 never re-estimates the reference.") }
         }
+        if let m = restartBurnIn, !(m >= NetworkScore.minimumBurnIn && m < burnIn) {
+            throw ValidationError("--restart-burn-in must be at least \(NetworkScore.minimumBurnIn) and shorter than --burn-in (\(burnIn)) (got \(m)).")
+        }
     }
 
     func configuration(thresholds: ThresholdRule) -> MonitorConfiguration {
-        MonitorConfiguration(
+        let (window, short) = windowSet
+        return MonitorConfiguration(
             burnIn: burnIn, window: window, refitEvery: refitEvery, detector: detector, thresholds: thresholds,
             estimator: NetworkEstimator(method: method, lambda: lambda.map { .fixed($0) } ?? .theory(c: theoryConstant)),
-            reportCount: reportCount, lags: lags, memory: memory.observations)
+            reportCount: reportCount, lags: lags, memory: memory.observations,
+            restartBurnIn: restartBurnIn, shortWindows: short)
     }
 }
 
@@ -109,9 +145,12 @@ struct ThresholdOptions: ParsableArguments {
     }
 
     /// The threshold rule; explicit thresholds must cover the statistics the detector uses.
-    func rule(detector: DetectorKind) throws -> ThresholdRule {
+    func rule(detector: DetectorKind, severalWindows: Bool = false) throws -> ThresholdRule {
         if let alpha { return .nominal(alpha: alpha) }
         if threshold != nil || localThreshold != nil {
+            if severalWindows {
+                throw ValidationError("--threshold and --local-threshold set one window's thresholds; with --windows calibrate them all (--arl or --false-alarm-prob) or use --alpha.")
+            }
             if detector.usesGlobal && threshold == nil { throw ValidationError("--detector \(detector.rawValue) needs --threshold for the global statistic.") }
             if detector.usesLocal && localThreshold == nil { throw ValidationError("--detector \(detector.rawValue) needs --local-threshold for the local statistic.") }
             return .fixed(global: threshold, local: localThreshold)

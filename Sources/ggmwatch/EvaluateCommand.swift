@@ -76,6 +76,17 @@ struct EvaluateCommand: ParsableCommand {
     @Option(name: .customLong("innovations-df"), parsing: .unconditional, help: "Heavy-tailed streams: Student t innovations with this many degrees of freedom and the same covariance, e.g. 5 (the rows themselves, or the VAR's innovations with --var-radius); calibrated on 20,000 draws of the true null.")
     var innovationsDF: Double?
 
+    @Option(help: ArgumentHelp("The graph detectors on several windows at once, e.g. 10,25,50 (the longest acts as --window), under one false-alarm budget.", valueName: "w1,w2,..."),
+            transform: { text in
+                try text.split(separator: ",", omittingEmptySubsequences: false).map {
+                    guard let w = Int($0.trimmingCharacters(in: .whitespaces)) else {
+                        throw ValidationError("--windows takes window lengths separated by commas, e.g. 10,25,50 (got '\(text)')")
+                    }
+                    return w
+                }
+            })
+    var windows: [Int]?
+
     @Option(parsing: .unconditional, help: "Every detector's reference memory: refits use the last N observations before the window (default: expanding). At least the burn-in.")
     var memory: Int?
 
@@ -113,7 +124,12 @@ struct EvaluateCommand: ParsableCommand {
         if let calibrationReplicates { s.calibrationReplicates = calibrationReplicates }
         s.seed = seed
         if let burnIn { s.burnIn = burnIn }
-        if let window {
+        if let longest = windows?.max() {
+            var short = windows!
+            short.remove(at: short.firstIndex(of: longest)!)
+            s.shortWindows = short
+        }
+        if let window = windows?.max() ?? window {
             s.window = window
             s.refitEvery = window
             s.denseWindow = 2 * window

@@ -44,6 +44,14 @@ enum InControl {
                 throw RunError("--memory \(memory) is shorter than the in-control data \(path) (\(dataset.rowCount) rows), from which the first reference is fitted")
             }
         }
+        if let m = configuration.restartBurnIn {
+            guard restart else {
+                throw RunError("--restart-burn-in applies when the monitor restarts after an alarm; with --in-control it keeps the in-control model (add --restart)")
+            }
+            guard m < dataset.rowCount else {
+                throw RunError("--restart-burn-in \(m) must be shorter than the in-control data \(path) (\(dataset.rowCount) rows), the regular burn-in")
+            }
+        }
         var settings = configuration
         settings.burnIn = dataset.rowCount
         settings.afterAlarm = restart ? .restart : .continue
@@ -109,6 +117,9 @@ extension NetworkFile {
         if let thresholds, let inControl, !thresholdsGiven {
             guard inControl.window == configuration.window, inControl.detector == configuration.detector else {
                 throw RunError("the thresholds in \(path) were calibrated for the \(inControl.detector.rawValue) detector with a window of \(inControl.window); give --detector \(inControl.detector.rawValue) --window \(inControl.window), or recalibrate (--arl, --false-alarm-prob)")
+            }
+            guard configuration.shortWindows.isEmpty else {
+                throw RunError("the thresholds in \(path) are for one window; with --windows calibrate them for all windows (--arl or --false-alarm-prob)")
             }
             configuration.thresholds = .fixed(global: thresholds.global, local: thresholds.local)
             configuration.afterAlarm = restart ? .restart : .continue

@@ -57,6 +57,7 @@ struct MonitorCommand: ParsableCommand {
 
     func validate() throws {
         if inControl != nil && reference != nil { throw ValidationError("Give --in-control (fit and calibrate on normal data) or --reference (a fitted network), not both.") }
+        if detection.restartBurnIn != nil && reference != nil { throw ValidationError("--restart-burn-in goes with a reference the monitor estimates after each alarm; a --reference network is fixed.") }
         if detection.memory != .expanding && reference != nil { throw ValidationError("--memory goes with a reference the monitor estimates and refits; a --reference network is fixed.") }
         if restart && inControl == nil && reference == nil { throw ValidationError("--restart goes with --in-control or an in-control model (--reference; without them the monitor restarts after every alarm).") }
         guard checkpointEvery >= 0 else { throw ValidationError("--checkpoint-every must be 0 (never) or a positive number of rows.") }
@@ -71,7 +72,7 @@ struct MonitorCommand: ParsableCommand {
             names: names, statePath: state, tracePath: trace, checkpointEvery: checkpointEvery,
             checkpointSeconds: checkpointSeconds,
             makeMonitor: { () throws -> OnlineMonitor in
-                let rule = try thresholdOptions.rule(detector: detection.detector)
+                let rule = try thresholdOptions.rule(detector: detection.detector, severalWindows: !detection.windowSet.short.isEmpty)
                 let configuration = detection.configuration(thresholds: rule)
                 if let inControl {
                     return try InControl.monitor(path: inControl, names: names, configuration: configuration,

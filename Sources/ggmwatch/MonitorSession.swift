@@ -95,7 +95,7 @@ final class MonitorSession: @unchecked Sendable {
             traceFile = file
             // Whole lines, visible as they are written (a kill leaves no half-written row).
             setvbuf(file, nil, _IOLBF, 0)
-            if !appending { fputs(Self.traceHeader(monitor.configuration.detector) + "\n", file) }
+            if !appending { fputs(Self.traceHeader(monitor.configuration.detector, shortWindows: monitor.score.shortWindows) + "\n", file) }
         }
     }
 
@@ -136,9 +136,12 @@ final class MonitorSession: @unchecked Sendable {
         check("--detector", a.detector.rawValue, b.detector.rawValue)
         check("--burn-in", a.burnIn, b.burnIn)
         check("--window", a.window, b.window)
+        check("--windows", ([a.window] + a.shortWindows).sorted().map(String.init).joined(separator: ","),
+              ([b.window] + b.shortWindows).sorted().map(String.init).joined(separator: ","))
         check("--refit-every", a.refitEvery, b.refitEvery)
         check("--report-count", a.reportCount, b.reportCount)
         check("--lags", a.lags.description, b.lags.description)
+        check("--restart-burn-in", a.restartBurnIn.map(String.init) ?? "none", b.restartBurnIn.map(String.init) ?? "none")
         check("--memory", a.memory.map(String.init) ?? "expanding", b.memory.map(String.init) ?? "expanding")
         if a.estimator != b.estimator { out.append("estimator (--method/--lambda/--theory-constant) saved \(a.estimator), given \(b.estimator)") }
         if a.thresholds != b.thresholds { out.append("thresholds (--arl/--false-alarm-prob/--alpha/--threshold/--null/--replicates/--seed) saved \(a.thresholds), given \(b.thresholds)") }
@@ -149,11 +152,14 @@ final class MonitorSession: @unchecked Sendable {
         return out
     }
 
-    static func traceHeader(_ detector: DetectorKind) -> String {
-        var columns = ["index"]
-        if detector.usesGlobal { columns += ["global", "globalThreshold"] }
-        if detector.usesLocal { columns += ["local", "localThreshold"] }
-        return columns.joined(separator: ",")
+    /// The trace's columns: the window's statistics and thresholds, then those of each shorter window.
+    static func traceHeader(_ detector: DetectorKind, shortWindows: [Int] = []) -> String {
+        (["index"] + traceStatistics(detector, shortWindows: shortWindows).flatMap { [$0.rawValue, $0.rawValue + "Threshold"] })
+            .joined(separator: ",")
+    }
+
+    static func traceStatistics(_ detector: DetectorKind, shortWindows: [Int]) -> [StatisticID] {
+        detector.statistics + shortWindows.flatMap { w in detector.statistics.map { $0.window(w) } }
     }
 
     func installSignalHandlers() {
@@ -241,11 +247,9 @@ final class MonitorSession: @unchecked Sendable {
             }
         }
         if let traceFile {
-            let detector = monitor.configuration.detector
+            let ids = Self.traceStatistics(monitor.configuration.detector, shortWindows: monitor.score.shortWindows)
             for step in output.steps where step.evaluated {
-                var fields = [String(step.index)]
-                if detector.usesGlobal { fields += [format(step.global), format(step.thresholds?.global)] }
-                if detector.usesLocal { fields += [format(step.local), format(step.thresholds?.local)] }
+                let fields = [String(step.index)] + ids.flatMap { [format(step.statistics[$0]), format(step.thresholds?[$0])] }
                 fputs(fields.joined(separator: ",") + "\n", traceFile)
             }
         }

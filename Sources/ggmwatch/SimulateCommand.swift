@@ -54,6 +54,10 @@ struct SimulateCommand: ParsableCommand {
     @Flag(name: .customLong("keep-network"), help: "With --dynamics-change: the innovations' network stays the same; only the dynamics change.")
     var keepNetwork = false
 
+    @Option(parsing: .unconditional, help: ArgumentHelp("Comma-separated 1-based segments (2 or later) whose network drifts: it moves linearly from the previous segment's network to its own over the segment's rows, e.g. --segment-lengths 750,2000,500 --drift 2 for a slow drift over 2,000 rows followed by an abrupt change.", valueName: "k1,k2,..."),
+            transform: { text in try text.split(separator: ",").map { guard let k = Int($0.trimmingCharacters(in: .whitespaces)) else { throw ValidationError("--drift takes segment numbers, e.g. 2 or 2,4 (got '\(text)')") }; return k } })
+    var drift: [Int]?
+
     @Option(name: .shortAndLong, help: "CSV output path ('-' or omitted: standard output).")
     var output: String?
 
@@ -88,7 +92,8 @@ struct SimulateCommand: ParsableCommand {
             return try StreamSimulation(p: nodes, segmentLengths: segmentLengths, graph: graph, change: change, seed: seed,
                                         nodeScales: rescaleNodes ? 0.5...2 : nil,
                                         localEdgeCount: localEdges, localStrength: localStrength,
-                                        dynamics: dynamics(), keepNetwork: keepNetwork)
+                                        dynamics: dynamics(), keepNetwork: keepNetwork,
+                                        rampSegments: drift.map { $0.map { $0 - 1 } })
         } catch {
             throw ValidationError(error.description)
         }

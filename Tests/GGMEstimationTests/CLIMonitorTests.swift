@@ -94,6 +94,57 @@ struct CLIMonitorTests {
         #expect(never.stderr.contains("--memory needs refits"), "\(never.stderr)")
     }
 
+    /// `--restart-burn-in M`: after the alarm the trace resumes M + w observations later instead
+    /// of N + w; bad values are errors that say what is allowed.
+    @Test func aShortRestartBurnInResumesScoringSooner() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (csv, _) = try Self.simulatedStream(in: dir)
+        func firstScoredAfterAlarm(_ extra: [String]) throws -> (alarm: Int, resumed: Int) {
+            let trace = dir.appendingPathComponent("trace.csv")
+            let out = try CLI.run(["monitor", csv.path, "--trace", trace.path] + Self.fast + extra)
+            #expect(out.status == 0, "\(out.stderr)")
+            let alarm = try #require(Self.jsonLines(out.stdout).first { $0["event"] as? String == "alarm" }?["index"] as? Int)
+            let indices = try String(contentsOf: trace, encoding: .utf8).split(separator: "\n").dropFirst()
+                .compactMap { Int($0.split(separator: ",")[0]) }
+            return (alarm, try #require(indices.first { $0 > alarm }))
+        }
+        let full = try firstScoredAfterAlarm([])
+        #expect(full.resumed == full.alarm + 200 + 30)
+        let short = try firstScoredAfterAlarm(["--restart-burn-in", "60"])
+        #expect(short.alarm == full.alarm)
+        #expect(short.resumed == short.alarm + 60 + 30)
+
+        let long = try CLI.run(["monitor", csv.path, "--restart-burn-in", "200"] + Self.fast)
+        #expect(long.status != 0)
+        #expect(long.stderr.contains("shorter than --burn-in (200)"), "\(long.stderr)")
+    }
+
+    /// `--windows 10,30`: the trace has every window's statistics and thresholds, the alarm names
+    /// the statistic that fired; bad window sets are errors that say what is allowed.
+    @Test func severalWindowsAreTracedAndBadSetsAreErrors() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (csv, _) = try Self.simulatedStream(in: dir)
+        let trace = dir.appendingPathComponent("trace.csv")
+        let out = try CLI.run(["monitor", csv.path, "--burn-in", "200", "--refit-every", "30", "--windows", "10,30",
+                               "--alpha", "0.001", "--trace", trace.path])
+        #expect(out.status == 0, "\(out.stderr)")
+        let lines = try String(contentsOf: trace, encoding: .utf8).split(separator: "\n")
+        #expect(lines.first == "index,global,globalThreshold,local,localThreshold,global@10,global@10Threshold,local@10,local@10Threshold")
+        #expect(lines.dropFirst().allSatisfy { $0.split(separator: ",", omittingEmptySubsequences: false).count == 9 })
+        let alarm = try #require(Self.jsonLines(out.stdout).first { $0["event"] as? String == "alarm" })
+        let fired = try #require(alarm["firedBy"] as? [String])
+        #expect(!fired.isEmpty && fired.allSatisfy { ["global", "local", "global@10", "local@10"].contains($0) })
+
+        for (windows, message) in [("1,30", "at least 2"), ("10,10,30", "window 10 is given twice"), ("10,x", "separated by commas"),
+                                   ("10,30", "set one window's thresholds")] {
+            let bad = try CLI.run(["monitor", csv.path, "--windows", windows] + Self.fast)
+            #expect(bad.status != 0)
+            #expect(bad.stderr.contains(message), "\(windows): \(bad.stderr)")
+        }
+    }
+
     /// Two parts with a saved state in between give exactly the alarms and trace of one run,
     /// cutting inside the burn-in (row 120), inside the first window (row 215), while monitoring
     /// (row 280) and in the burn-in after the alarm (row 420).

@@ -205,4 +205,41 @@ import Testing
         try truth.writeJSON(toPath: path)
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == data)
     }
+
+    /// A drifting segment moves from the previous network to its own: the covariance of its first
+    /// and last stretches matches the average of the interpolated networks' inverses (within 4.5
+    /// standard errors per entry), and the other segments' rows are those of the abrupt stream.
+    @Test func aDriftingSegmentInterpolatesTheNetworks() throws {
+        let p = 4, n = 40_000
+        let lengths = [300, n, 300]
+        let drifting = try StreamSimulation(p: p, segmentLengths: lengths, graph: .random, change: .global, seed: 5,
+                                            rampSegments: [1])
+        let abrupt = try StreamSimulation(p: p, segmentLengths: lengths, graph: .random, change: .global, seed: 5)
+        let a = try drifting.generate(), b = try abrupt.generate()
+        #expect(a.truth.segments == b.truth.segments)
+        #expect(a.truth.driftingSegments == [1] && b.truth.driftingSegments == nil)
+        for t in Array(0..<300) + Array((300 + n)..<(600 + n)) { #expect(a.observations.row(t) == b.observations.row(t)) }
+        let before = a.truth.segments[0].precisionMatrix, after = a.truth.segments[1].precisionMatrix
+        for stretch in [0..<(n / 10), (n - n / 10)..<n] {
+            var expected = Matrix(rows: p, columns: p), sample = Matrix(rows: p, columns: p)
+            for i in stretch {
+                let s = Double(i + 1) / Double(n)
+                var omega = before
+                for k in omega.elements.indices { omega.elements[k] = (1 - s) * before.elements[k] + s * after.elements[k] }
+                let sigma = try omega.inverseSPD()
+                let x = a.observations.row(300 + i)
+                for j in 0..<p { for k in 0..<p {
+                    expected[j, k] += sigma[j, k] / Double(stretch.count)
+                    sample[j, k] += x[j] * x[k] / Double(stretch.count)
+                } }
+            }
+            for j in 0..<p { for k in 0..<p {
+                let se = ((expected[j, j] * expected[k, k] + expected[j, k] * expected[j, k]) / Double(stretch.count)).squareRoot()
+                #expect(abs(sample[j, k] - expected[j, k]) < 4.5 * se, "entry (\(j), \(k)) of stretch \(stretch)")
+            } }
+        }
+        #expect(throws: SimulationError.invalidRamp(segment: 0, segments: 3)) {
+            try StreamSimulation(p: p, segmentLengths: lengths, seed: 1, rampSegments: [0])
+        }
+    }
 }

@@ -26,7 +26,16 @@ public enum CalibrationTarget: Codable, Sendable, Equatable {
     public var horizon: Int { horizon(override: nil) }
 
     /// The horizon, with an explicit simulation horizon for ARL targets when given.
-    public func horizon(override: Int?) -> Int {
+    /// The false-alarm probability over `span` observations at this target's rate per observation
+    /// (the short reference after an alarm, ``MonitorSettings/restartBurnIn``).
+    public func probability(overSpan span: Int) -> Double {
+        switch self {
+        case let .averageRunLength(a): return RunLength.falseAlarmProbability(averageRunLength: a, horizon: span)
+        case let .falseAlarmProbability(q, h): return 1 - Foundation.pow(1 - q, Double(span) / Double(max(h, 1)))
+        }
+    }
+
+        public func horizon(override: Int?) -> Int {
         switch self {
         case let .averageRunLength(a): return override ?? Int(max(100, min(a.rounded(), 500)))
         case let .falseAlarmProbability(_, h): return h

@@ -20,11 +20,18 @@ public struct MonitorSettings: Codable, Sendable, Equatable {
     /// segment started (an expanding reference, the papers' procedure). At least the burn-in: the
     /// first reference is the burn-in's.
     public var memory: Int?
+    /// After an alarm, the burn-in of the next reference (M < N): monitoring resumes as soon as
+    /// `M` observations give a first reference, scored with thresholds calibrated for that short
+    /// reference, and switches to the regular thresholds once the segment holds `N` observations
+    /// (ALGORITHMS.md section 18). nil: a full burn-in of `N` after every alarm, during which no
+    /// change can be detected.
+    public var restartBurnIn: Int?
 
     public init(burnIn: Int = 500, window: Int = 50, refitEvery: Int = 50,
                 thresholds: ThresholdRule = .calibrated(CalibrationSettings()), reportCount: Int = 5,
-                afterAlarm: AlarmPolicy = .restart, memory: Int? = nil) {
+                afterAlarm: AlarmPolicy = .restart, memory: Int? = nil, restartBurnIn: Int? = nil) {
         self.memory = memory
+        self.restartBurnIn = restartBurnIn
         self.afterAlarm = afterAlarm
         self.burnIn = burnIn
         self.window = window
@@ -64,19 +71,29 @@ public struct MonitorSettings: Codable, Sendable, Equatable {
                 throw .invalidConfiguration("memory \(memory) is too long for \(p) nodes (the monitor keeps \(memory) x \(p) values)")
             }
         }
+        if let m = restartBurnIn {
+            guard !fixedReference, afterAlarm == .restart else {
+                throw .invalidConfiguration("a restart burn-in applies to a monitor that re-estimates its reference after an alarm (not to a fixed reference or the continue-after-alarm policy)")
+            }
+            guard m >= 2, m < burnIn else {
+                throw .invalidConfiguration("the restart burn-in must be at least 2 and shorter than the burn-in (\(burnIn) observations) (got \(m))")
+            }
+        }
         try thresholds.validate()
     }
 
-    private enum CodingKeys: String, CodingKey { case burnIn, window, refitEvery, thresholds, reportCount, afterAlarm, memory }
+    private enum CodingKeys: String, CodingKey { case burnIn, window, refitEvery, thresholds, reportCount, afterAlarm, memory, restartBurnIn }
 
-    /// `afterAlarm` and `memory` are absent from files of earlier versions (restart, expanding).
+    /// `afterAlarm`, `memory` and `restartBurnIn` are absent from files of earlier versions
+    /// (restart, expanding, a full burn-in).
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(burnIn: try c.decode(Int.self, forKey: .burnIn), window: try c.decode(Int.self, forKey: .window),
                   refitEvery: try c.decode(Int.self, forKey: .refitEvery), thresholds: try c.decode(ThresholdRule.self, forKey: .thresholds),
                   reportCount: try c.decode(Int.self, forKey: .reportCount),
                   afterAlarm: try c.decodeIfPresent(AlarmPolicy.self, forKey: .afterAlarm) ?? .restart,
-                  memory: try c.decodeIfPresent(Int.self, forKey: .memory))
+                  memory: try c.decodeIfPresent(Int.self, forKey: .memory),
+                  restartBurnIn: try c.decodeIfPresent(Int.self, forKey: .restartBurnIn))
     }
 }
 
@@ -160,6 +177,12 @@ public struct MonitorConfiguration: Codable, Sendable, Equatable {
     public var lags: LagOrder
     /// The reference's memory (``MonitorSettings/memory``; nil: expanding).
     public var memory: Int?
+    /// The burn-in after an alarm (``MonitorSettings/restartBurnIn``; nil: the full burn-in).
+    public var restartBurnIn: Int?
+    /// Shorter windows scored beside `window`, each with its global and local statistics
+    /// (`global@10`, `local@10`), all under one false-alarm budget (ALGORITHMS.md section 19).
+    /// Empty: the one window.
+    public var shortWindows: [Int]
 
     /// The monitor's default reference estimator: node-wise lasso, theory lambda, standardized.
     public static let defaultEstimator = NetworkEstimator(method: .nodewise)
@@ -167,8 +190,11 @@ public struct MonitorConfiguration: Codable, Sendable, Equatable {
     public init(burnIn: Int = 500, window: Int = 50, refitEvery: Int = 50,
                 detector: DetectorKind = .combined, thresholds: ThresholdRule = .calibrated(CalibrationSettings()),
                 estimator: NetworkEstimator = MonitorConfiguration.defaultEstimator, reportCount: Int = 5,
-                lags: LagOrder = .automatic, afterAlarm: AlarmPolicy = .restart, memory: Int? = nil) {
+                lags: LagOrder = .automatic, afterAlarm: AlarmPolicy = .restart, memory: Int? = nil,
+                restartBurnIn: Int? = nil, shortWindows: [Int] = []) {
         self.memory = memory
+        self.restartBurnIn = restartBurnIn
+        self.shortWindows = shortWindows
         self.lags = lags
         self.afterAlarm = afterAlarm
         self.burnIn = burnIn
@@ -183,16 +209,32 @@ public struct MonitorConfiguration: Codable, Sendable, Equatable {
     /// The lifecycle part.
     public var settings: MonitorSettings {
         MonitorSettings(burnIn: burnIn, window: window, refitEvery: refitEvery, thresholds: thresholds,
-                        reportCount: reportCount, afterAlarm: afterAlarm, memory: memory)
+                        reportCount: reportCount, afterAlarm: afterAlarm, memory: memory, restartBurnIn: restartBurnIn)
     }
 
     /// Checks the settings against the stream's dimension (called once, at the boundary).
     public func validate(dimension p: Int, fixedReference: Bool) throws(MonitorError) {
         try settings.validate(dimension: p, fixedReference: fixedReference)
         if let problem = lags.problem { throw .invalidConfiguration(problem) }
+        if let problem = Self.windowsProblem(shortWindows, window: window, memory: memory) { throw .invalidConfiguration(problem) }
     }
 
-    private enum CodingKeys: String, CodingKey { case burnIn, window, refitEvery, detector, thresholds, estimator, reportCount, lags, afterAlarm, memory }
+    /// What is wrong with a set of short windows beside `window` (nil: nothing).
+    public static func windowsProblem(_ shortWindows: [Int], window: Int, memory: Int?) -> String? {
+        let all = shortWindows + [window]
+        if let duplicate = all.first(where: { w in all.filter { $0 == w }.count > 1 }) {
+            return "window \(duplicate) is given twice; give each window length once"
+        }
+        if let bad = shortWindows.first(where: { $0 < 2 || $0 >= window }) {
+            return "every other window must be at least 2 and shorter than the longest, \(window) (got \(bad))"
+        }
+        if let memory, window > memory {
+            return "the window (\(window)) is longer than the memory (\(memory)): the reference would forget rows before they leave the window"
+        }
+        return nil
+    }
+
+    private enum CodingKeys: String, CodingKey { case burnIn, window, refitEvery, detector, thresholds, estimator, reportCount, lags, afterAlarm, memory, restartBurnIn, shortWindows }
 
     /// `lags` and `memory` are absent from files of earlier versions (the static model, expanding).
     public init(from decoder: any Decoder) throws {
@@ -204,7 +246,25 @@ public struct MonitorConfiguration: Codable, Sendable, Equatable {
                   reportCount: try c.decode(Int.self, forKey: .reportCount),
                   lags: try c.decodeIfPresent(LagOrder.self, forKey: .lags) ?? .fixed(0),
                   afterAlarm: try c.decodeIfPresent(AlarmPolicy.self, forKey: .afterAlarm) ?? .restart,
-                  memory: try c.decodeIfPresent(Int.self, forKey: .memory))
+                  memory: try c.decodeIfPresent(Int.self, forKey: .memory),
+                  restartBurnIn: try c.decodeIfPresent(Int.self, forKey: .restartBurnIn),
+                  shortWindows: try c.decodeIfPresent([Int].self, forKey: .shortWindows) ?? [])
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(burnIn, forKey: .burnIn)
+        try c.encode(window, forKey: .window)
+        try c.encode(refitEvery, forKey: .refitEvery)
+        try c.encode(detector, forKey: .detector)
+        try c.encode(thresholds, forKey: .thresholds)
+        try c.encode(estimator, forKey: .estimator)
+        try c.encode(reportCount, forKey: .reportCount)
+        try c.encode(lags, forKey: .lags)
+        try c.encode(afterAlarm, forKey: .afterAlarm)
+        try c.encodeIfPresent(memory, forKey: .memory)
+        try c.encodeIfPresent(restartBurnIn, forKey: .restartBurnIn)
+        if !shortWindows.isEmpty { try c.encode(shortWindows, forKey: .shortWindows) }
     }
 }
 

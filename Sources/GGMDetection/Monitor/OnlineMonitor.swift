@@ -30,8 +30,13 @@ extension SequentialMonitor where Score == NetworkScore {
     public init(dimension p: Int, configuration: MonitorConfiguration = MonitorConfiguration(),
                 names: [String]? = nil) throws(MonitorError) {
         if let problem = configuration.lags.problem { throw .invalidConfiguration(problem) }
+        if let problem = MonitorConfiguration.windowsProblem(configuration.shortWindows, window: configuration.window,
+                                                             memory: configuration.memory) {
+            throw .invalidConfiguration(problem)
+        }
         try self.init(score: NetworkScore(dimension: p, window: configuration.window, detector: configuration.detector,
-                                          estimator: configuration.estimator, lags: configuration.lags),
+                                          estimator: configuration.estimator, lags: configuration.lags,
+                                          shortWindows: configuration.shortWindows),
                       settings: configuration.settings, names: names)
     }
 
@@ -58,10 +63,15 @@ extension SequentialMonitor where Score == NetworkScore {
                 throw .invalidConfiguration("the reference cannot be moved to a safe range of units: \(error)")
             }
         }
+        if let problem = MonitorConfiguration.windowsProblem(configuration.shortWindows, window: configuration.window,
+                                                             memory: nil) {
+            throw .invalidConfiguration(problem)
+        }
         try self.init(fixed: NetworkScore(reference: model, window: configuration.window,
                                           detector: configuration.detector, estimator: configuration.estimator,
                                           dynamics: dynamics.map { scale.isIdentity ? $0 : $0.rescaled(scale.factor) },
-                                          dataMean: dataMean.map { scale.apply($0) }),
+                                          dataMean: dataMean.map { scale.apply($0) },
+                                          shortWindows: configuration.shortWindows),
                       settings: configuration.settings, names: names)
         if !scale.isIdentity { unitScale = scale }
     }
@@ -71,7 +81,8 @@ extension SequentialMonitor where Score == NetworkScore {
         MonitorConfiguration(burnIn: settings.burnIn, window: settings.window, refitEvery: settings.refitEvery,
                              detector: score.detector, thresholds: settings.thresholds, estimator: score.estimator,
                              reportCount: settings.reportCount, lags: fixedReference ? .fixed(0) : score.lagOrder,
-                             afterAlarm: settings.afterAlarm, memory: settings.memory)
+                             afterAlarm: settings.afterAlarm, memory: settings.memory,
+                             restartBurnIn: settings.restartBurnIn, shortWindows: score.shortWindows)
     }
 
     /// The reference currently in force (nil during a burn-in).

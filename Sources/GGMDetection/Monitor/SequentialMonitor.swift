@@ -128,6 +128,17 @@ public struct SequentialMonitor<Score: WindowScore>: Sendable {
     /// With a rolling memory (``MonitorSettings/memory``): the rows in the score's sufficient
     /// statistics, oldest first, so the oldest can be forgotten when a new one arrives.
     private var memoryRows: RowRing?
+    /// Whether the segment started with the short restart burn-in (``MonitorSettings/restartBurnIn``)
+    /// and does not hold `N` observations yet: scored against the short reference with its own thresholds.
+    public private(set) var onShortReference = false
+    /// The calibration behind the short reference's thresholds (reused while the next short
+    /// reference is close to it).
+    public private(set) var restartCalibration: CalibrationResult?
+    /// The last regular reference's network (fitted on at least N observations), from which the
+    /// short reference's Gaussian null is simulated: a network estimated from M observations is
+    /// much sparser than the process, and simulating from it would make the replicates' re-estimation
+    /// too easy and the thresholds too low.
+    private var shortNullPrecision: Matrix?
 
     struct OpenExcursion: Codable, Sendable {
         let alarmIndex: Int
@@ -180,6 +191,9 @@ public struct SequentialMonitor<Score: WindowScore>: Sendable {
             throw .invalidConfiguration("the score's window (\(score.window)) differs from the monitor's (\(settings.window))")
         }
         if let problem = score.validate(burnIn: settings.burnIn) { throw .invalidConfiguration(problem) }
+        if let m = settings.restartBurnIn, let problem = score.validate(burnIn: m) {
+            throw .invalidConfiguration("restart burn-in: \(problem)")
+        }
         if settings.memory != nil && !score.supportsForgetting {
             throw .invalidConfiguration("the \(score.statisticIDs.map(\.rawValue).joined(separator: "/")) score cannot forget observations, so it cannot keep a rolling memory")
         }
@@ -234,20 +248,12 @@ public struct SequentialMonitor<Score: WindowScore>: Sendable {
         if phase == .burnIn {
             if keepsBurnInRows { burnInRows.append(contentsOf: x) }
             remember(x)
-            guard score.segmentCount >= settings.burnIn else {
+            guard score.segmentCount >= currentBurnIn else {
                 return MonitorStep(index: index, phase: .burnIn, thresholds: nil)
             }
             try fit(lastIndex: index, newSegment: true)
-            var change: NetworkChange?
-            if let pendingComparison, let after = score.precision {
-                change = NetworkChange(
-                    alarmIndex: pendingComparison.alarmIndex, index: index, label: label,
-                    before: WeightedEdge.edges(of: pendingComparison.precision),
-                    after: WeightedEdge.edges(of: after),
-                    comparison: NetworkComparison(before: pendingComparison.precision, after: after, names: names,
-                                                  count: settings.reportCount * 2))
-                self.pendingComparison = nil
-            }
+            // On a short reference the network change waits for the segment's N observations.
+            let change = onShortReference ? nil : takeNetworkChange(index: index, label: label)
             phase = .filling
             try setThresholds()
             return MonitorStep(index: index, phase: .burnIn, thresholds: nil, refitted: true, networkChange: change,
@@ -256,9 +262,26 @@ public struct SequentialMonitor<Score: WindowScore>: Sendable {
 
         var evicted: [Double] = []
         let stepPhase = phase
-        if score.push(x, evicted: &evicted) && !fixedReference { remember(evicted) }
+        if score.push(x, evicted: &evicted) && !fixedReference {
+            if onShortReference && keepsBurnInRows { burnInRows.append(contentsOf: evicted) }
+            remember(evicted)
+        }
+        var switched: NetworkChange?
+        if onShortReference && score.segmentCount >= settings.burnIn {
+            // The segment now holds N observations: refit, report the network change, and move to
+            // the regular thresholds (which may need a calibration).
+            try fit(lastIndex: index, newSegment: false)
+            onShortReference = false
+            switched = takeNetworkChange(index: index, label: label)
+            try setThresholds()
+            if phase == .awaitingThresholds {
+                return MonitorStep(index: index, phase: stepPhase, thresholds: nil, refitted: true, networkChange: switched,
+                                   needsThresholds: true)
+            }
+        }
         guard score.isFull else {
-            return MonitorStep(index: index, phase: stepPhase, thresholds: thresholds)
+            return MonitorStep(index: index, phase: stepPhase, thresholds: thresholds, refitted: switched != nil,
+                               networkChange: switched)
         }
         phase = .monitoring
         let statistics = score.statistics()
@@ -306,12 +329,28 @@ public struct SequentialMonitor<Score: WindowScore>: Sendable {
         }
 
         quietSteps += 1
-        var refitted = false
+        var refitted = switched != nil
         if !fixedReference && settings.refitEvery > 0 && quietSteps >= settings.refitEvery {
             try fit(lastIndex: index, newSegment: false)
             refitted = true
         }
-        return MonitorStep(index: index, phase: .monitoring, statistics: statistics, thresholds: current, refitted: refitted)
+        return MonitorStep(index: index, phase: .monitoring, statistics: statistics, thresholds: current, refitted: refitted,
+                           networkChange: switched)
+    }
+
+    /// The burn-in of the current segment: the short one after an alarm, or N.
+    private var currentBurnIn: Int { onShortReference ? settings.restartBurnIn ?? settings.burnIn : settings.burnIn }
+
+    /// The network change since the last alarm, against the reference just fitted (nil when none is pending).
+    private mutating func takeNetworkChange(index: Int, label: String?) -> NetworkChange? {
+        guard let pendingComparison, let after = score.precision else { return nil }
+        self.pendingComparison = nil
+        return NetworkChange(
+            alarmIndex: pendingComparison.alarmIndex, index: index, label: label,
+            before: WeightedEdge.edges(of: pendingComparison.precision),
+            after: WeightedEdge.edges(of: after),
+            comparison: NetworkComparison(before: pendingComparison.precision, after: after, names: names,
+                                          count: settings.reportCount * 2))
     }
 
     /// Adds a row to the score's sufficient statistics; with a rolling memory the oldest row
@@ -351,17 +390,17 @@ public struct SequentialMonitor<Score: WindowScore>: Sendable {
         case let .fixed(fixed):
             thresholds = fixed
         case let .calibrated(calibrationSettings):
-            if let calibration, let summary = score.calibrationSummary(), let previous = calibration.reference,
-               previous.isClose(to: summary, tolerance: calibrationSettings.recalibrationTolerance) {
-                thresholds = calibration.thresholds
-                burnInRows.removeAll()
+            if let last = onShortReference ? restartCalibration : calibration, let summary = score.calibrationSummary(),
+               let previous = last.reference, previous.isClose(to: summary, tolerance: calibrationSettings.recalibrationTolerance) {
+                thresholds = last.thresholds
+                if !onShortReference { burnInRows.removeAll() }
                 return
             }
             thresholds = nil
             phase = .awaitingThresholds
             return
         }
-        burnInRows.removeAll()
+        if !onShortReference { burnInRows.removeAll() }
     }
 
     /// What the pending calibration needs (nil unless the monitor awaits thresholds).
@@ -375,6 +414,15 @@ public struct SequentialMonitor<Score: WindowScore>: Sendable {
         seeded.seed = calibrationSettings.seed &+ UInt64(calibrationCount)
         var templateSettings = settings
         templateSettings.thresholds = .none
+        templateSettings.restartBurnIn = nil
+        if onShortReference, let m = settings.restartBurnIn {
+            // The short reference's span: from its burn-in of M until the segment holds N
+            // observations, at the false-alarm rate per observation of the regular target.
+            let span = max(1, settings.burnIn - m)
+            seeded.target = .falseAlarmProbability(calibrationSettings.target.probability(overSpan: span), horizon: span)
+            seeded.arlHorizon = nil
+            templateSettings.burnIn = m
+        }
         let p = dimension
         let rows = burnInRows.isEmpty ? nil : Matrix(rows: burnInRows.count / p, columns: p, elements: burnInRows)
         let template: SequentialMonitor<Score>
@@ -390,7 +438,8 @@ public struct SequentialMonitor<Score: WindowScore>: Sendable {
         } catch {
             return nil
         }
-        var request = CalibrationRequest(template: template, settings: seeded, precision: score.precision,
+        let nullPrecision = onShortReference ? shortNullPrecision ?? score.precision : score.precision
+        var request = CalibrationRequest(template: template, settings: seeded, precision: nullPrecision,
                                          mean: fixedReference ? score.nullMean : nil, burnInRows: rows,
                                          nominal: { alpha in score.nominalThresholds(alpha: alpha) },
                                          reference: score.calibrationSummary())
@@ -404,10 +453,10 @@ public struct SequentialMonitor<Score: WindowScore>: Sendable {
         if let (id, value) = result.thresholds.firstNonFinite {
             throw .calibrationFailed("the calibrated \(id) threshold is \(value) (the simulated statistics are degenerate)")
         }
-        calibration = result
+        if onShortReference { restartCalibration = result } else { calibration = result }
         calibrationCount += 1
         thresholds = result.thresholds
-        burnInRows.removeAll()
+        if !onShortReference { burnInRows.removeAll() }
         phase = fixedReference && score.count > 0 ? .monitoring : .filling
         let p = dimension
         let rows = held
@@ -469,10 +518,13 @@ public struct SequentialMonitor<Score: WindowScore>: Sendable {
         }
         if let precision = score.precision {
             pendingComparison = PendingComparison(alarmIndex: index, precision: precision)
+            if !onShortReference { shortNullPrecision = precision }
         }
         segmentStart = index + 1
         score.reset(keepingNull: false)
         memoryRows?.removeAll()
+        burnInRows.removeAll()
+        onShortReference = settings.restartBurnIn != nil
         phase = .burnIn
     }
 
@@ -495,7 +547,7 @@ public struct SequentialMonitor<Score: WindowScore>: Sendable {
     /// the input ends before that burn-in completes (at least `minimumObservations` of it).
     /// Marked provisional; the monitor's state is not changed.
     public func provisionalNetworkChange(minimumObservations: Int) -> NetworkChange? {
-        guard phase == .burnIn, let pendingComparison, score.segmentCount >= max(2, minimumObservations),
+        guard phase == .burnIn || onShortReference, let pendingComparison, score.segmentCount >= max(2, minimumObservations),
               let after = score.provisionalPrecision() else { return nil }
         return NetworkChange(
             alarmIndex: pendingComparison.alarmIndex, index: observationCount - 1, label: history.newestLabel,
@@ -510,7 +562,7 @@ extension SequentialMonitor: Codable {
     private enum CodingKeys: String, CodingKey {
         case format, settings, names, fixedReference, observationCount, phase, segmentStart, alarms, thresholds
         case fitCount, calibration, calibrationCount, score, quietSteps, history, burnInRows, pendingComparison
-        case held, heldLabels, unitScale, excursion, memoryRows
+        case held, heldLabels, unitScale, excursion, memoryRows, onShortReference, restartCalibration, shortNullPrecision
     }
 
     /// Version of the saved state's layout.
@@ -540,6 +592,9 @@ extension SequentialMonitor: Codable {
         try c.encodeIfPresent(unitScale, forKey: .unitScale)
         try c.encodeIfPresent(excursion, forKey: .excursion)
         try c.encodeIfPresent(memoryRows, forKey: .memoryRows)
+        if onShortReference { try c.encode(true, forKey: .onShortReference) }
+        try c.encodeIfPresent(restartCalibration, forKey: .restartCalibration)
+        try c.encodeIfPresent(shortNullPrecision, forKey: .shortNullPrecision)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -570,6 +625,9 @@ extension SequentialMonitor: Codable {
         unitScale = try c.decodeIfPresent(UnitScale.self, forKey: .unitScale)
         excursion = try c.decodeIfPresent(OpenExcursion.self, forKey: .excursion)
         memoryRows = try c.decodeIfPresent(RowRing.self, forKey: .memoryRows)
+        onShortReference = try c.decodeIfPresent(Bool.self, forKey: .onShortReference) ?? false
+        restartCalibration = try c.decodeIfPresent(CalibrationResult.self, forKey: .restartCalibration)
+        shortNullPrecision = try c.decodeIfPresent(Matrix.self, forKey: .shortNullPrecision)
         let p = score.dimension
         do {
             try settings.validate(dimension: p, fixedReference: fixedReference, minimumDimension: 1)
@@ -584,6 +642,8 @@ extension SequentialMonitor: Codable {
               observationCount >= segmentStart, segmentStart >= 0,
               memoryRows?.capacity == settings.memory, memoryRows.map({ $0.dimension == p }) ?? true,
               settings.memory == nil || score.supportsForgetting,
+              !onShortReference || settings.restartBurnIn != nil,
+              shortNullPrecision.map({ $0.rows == p && $0.columns == p }) ?? true,
               pendingComparison.map({ $0.precision.rows == p && $0.precision.columns == p }) ?? true else {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
                 debugDescription: "the monitor state is inconsistent (its parts disagree on the dimension or window)"))

@@ -26,6 +26,10 @@ public struct NetworkScore: WindowScore {
     /// Observations waiting to be removed from `moments` (a rolling memory), flushed with `pending`.
     private var removals: [Double] = []
     private var engine: WindowStatistics?
+    /// Shorter windows scored beside `window` (ascending; ALGORITHMS.md section 19), each with
+    /// its own sums over the same whitened observations.
+    public let shortWindows: [Int]
+    private var shortEngines: [WindowStatistics] = []
     /// The last fitted network (nil with a fixed reference or before the first fit).
     public private(set) var network: NetworkFit?
     /// The dynamic part (nil: the static model, `lags` 0).
@@ -40,7 +44,9 @@ public struct NetworkScore: WindowScore {
     /// sparse VAR(L) of each node on all nodes' last L values, fitted with the network, and the
     /// statistics score the innovations `x_t - B z_t` against the innovations' network.
     public init(dimension p: Int, window: Int, detector: DetectorKind,
-                estimator: NetworkEstimator = MonitorConfiguration.defaultEstimator, lags: LagOrder = .fixed(0)) {
+                estimator: NetworkEstimator = MonitorConfiguration.defaultEstimator, lags: LagOrder = .fixed(0),
+                shortWindows: [Int] = []) {
+        self.shortWindows = Array(Set(shortWindows)).sorted()
         self.dimension = p
         self.window = window
         self.detector = detector
@@ -60,9 +66,11 @@ public struct NetworkScore: WindowScore {
     /// means) stands in for lags not yet observed at the start of the stream.
     public init(reference: ReferenceModel, window: Int, detector: DetectorKind,
                 estimator: NetworkEstimator = MonitorConfiguration.defaultEstimator,
-                dynamics: VARFit? = nil, dataMean: [Double]? = nil) {
-        self.init(dimension: reference.dimension, window: window, detector: detector, estimator: estimator)
+                dynamics: VARFit? = nil, dataMean: [Double]? = nil, shortWindows: [Int] = []) {
+        self.init(dimension: reference.dimension, window: window, detector: detector, estimator: estimator,
+                  shortWindows: shortWindows)
         engine = WindowStatistics(reference: reference, window: window, detector: detector)
+        shortEngines = self.shortWindows.map { WindowStatistics(reference: reference, window: $0, detector: detector) }
         if let dynamics {
             precondition(dynamics.dimension == reference.dimension)
             prewhitener = Prewhitener(dimension: reference.dimension, window: window, fixed: dynamics,
@@ -74,7 +82,8 @@ public struct NetworkScore: WindowScore {
     public var lagMean: [Double]? { prewhitener?.isActive == true ? prewhitener?.dataMean : nil }
 
     public func unfitted() -> NetworkScore {
-        var fresh = NetworkScore(dimension: dimension, window: window, detector: detector, estimator: estimator)
+        var fresh = NetworkScore(dimension: dimension, window: window, detector: detector, estimator: estimator,
+                                 shortWindows: shortWindows)
         fresh.prewhitener = prewhitener?.unfitted()
         return fresh
     }
@@ -109,7 +118,9 @@ public struct NetworkScore: WindowScore {
     /// The reference in force (nil before the first fit).
     public var reference: ReferenceModel? { engine?.reference }
 
-    public var statisticIDs: [StatisticID] { detector.statistics }
+    public var statisticIDs: [StatisticID] {
+        detector.statistics + shortWindows.flatMap { w in detector.statistics.map { $0.window(w) } }
+    }
 
     public var count: Int { engine?.count ?? 0 }
     public var segmentCount: Int {
@@ -194,42 +205,70 @@ public struct NetworkScore: WindowScore {
         } catch {
             throw ScoreFitError(error.description)
         }
-        let recentred = RecentredEntry.find(reference: reference, covariance: covariance, window: window)
-        if !recentred.isEmpty { reference.recentred = recentred }
         network = fit
-        if newSegment || engine == nil {
-            engine = WindowStatistics(reference: reference, window: window, detector: detector)
-        } else if let prewhitener, prewhitener.isActive {
-            // New lag coefficients: the window's innovations are recomputed with them.
-            engine!.setReference(reference, window: prewhitener.windowInnovations(count: engine!.count))
-        } else {
-            engine!.setReference(reference)
+        func install(_ engine: inout WindowStatistics?, window w: Int) {
+            var windowReference = reference
+            let recentred = RecentredEntry.find(reference: reference, covariance: covariance, window: w)
+            if !recentred.isEmpty { windowReference.recentred = recentred }
+            if newSegment || engine == nil {
+                engine = WindowStatistics(reference: windowReference, window: w, detector: detector)
+            } else if let prewhitener, prewhitener.isActive {
+                // New lag coefficients: the window's innovations are recomputed with them.
+                engine!.setReference(windowReference, window: prewhitener.windowInnovations(count: engine!.count))
+            } else {
+                engine!.setReference(windowReference)
+            }
+        }
+        install(&engine, window: window)
+        if shortEngines.count != shortWindows.count { shortEngines = [] }
+        for (k, w) in shortWindows.enumerated() {
+            var short: WindowStatistics? = newSegment || shortEngines.isEmpty ? nil : shortEngines[k]
+            install(&short, window: w)
+            if shortEngines.count == shortWindows.count { shortEngines[k] = short! } else { shortEngines.append(short!) }
         }
     }
 
     public mutating func push(_ x: [Double], evicted: inout [Double]) -> Bool {
         // Nothing fitted (only reachable from an edited state file, which decoding rejects): nothing to score.
         guard engine != nil else { return false }
-        guard prewhitener?.isActive == true else { return engine!.push(x, evicted: &evicted) }
+        guard prewhitener?.isActive == true else {
+            guard !shortEngines.isEmpty else { return engine!.push(x, evicted: &evicted) }
+            return pushShared(x, evicted: &evicted)
+        }
         let full = engine!.isFull
         let leaving = full ? prewhitener!.oldestWindowRow() : []
         let u = prewhitener!.push(x)
         var ignored: [Double] = []
-        _ = engine!.push(u, evicted: &ignored)
+        _ = shortEngines.isEmpty ? engine!.push(u, evicted: &ignored) : pushShared(u, evicted: &ignored)
         if full { evicted = leaving }
         return full
+    }
+
+    /// Pushes `x` into every window, whitening it once: O(nnz + k p) for the global sums and
+    /// O(k p^2) for the local ones with k windows.
+    private mutating func pushShared(_ x: [Double], evicted: inout [Double]) -> Bool {
+        let z = engine!.whiten(x)
+        var ignored: [Double] = []
+        for k in shortEngines.indices { shortEngines[k].push(x, whitened: z, evicted: &ignored) }
+        return engine!.push(x, whitened: z, evicted: &evicted)
     }
 
     public var isFitted: Bool { engine != nil }
 
     public func statistics() -> StatisticMap {
         guard let engine else { return StatisticMap() }
-        return StatisticMap(global: detector.usesGlobal ? engine.globalStatistic() : nil,
-                            local: detector.usesLocal ? engine.localStatistic() : nil)
+        var map = StatisticMap(global: detector.usesGlobal ? engine.globalStatistic() : nil,
+                               local: detector.usesLocal ? engine.localStatistic() : nil)
+        for short in shortEngines where short.isFull {
+            if detector.usesGlobal { map[StatisticID.global.window(short.window)] = short.globalStatistic() }
+            if detector.usesLocal { map[StatisticID.local.window(short.window)] = short.localStatistic() }
+        }
+        return map
     }
 
     public mutating func reset(keepingNull: Bool) {
         engine?.reset()
+        for k in shortEngines.indices { shortEngines[k].reset() }
         prewhitener?.reset(keepingNull: keepingNull)
         guard !keepingNull else { return }
         moments = RunningMoments(dimension: dimension)
@@ -289,14 +328,19 @@ public struct NetworkScore: WindowScore {
     }
 
     /// `z_{1-alpha}` for the global statistic and the Gumbel `tau(p, alpha)` for the local one;
-    /// the combined detector splits alpha equally (Bonferroni).
+    /// the combined detector and several windows split alpha equally (Bonferroni).
     public func nominalThresholds(alpha: Double) -> Thresholds? {
         // A level that underflows (an astronomically long run length) has no nominal threshold.
         guard alpha > .leastNormalMagnitude, alpha < 1 else { return nil }
-        let level = detector == .combined ? alpha / 2 : alpha
-        return Thresholds(
-            global: detector.usesGlobal ? SpecialFunctions.normalUpperQuantile(level) : nil,
-            local: detector.usesLocal ? LocalStatistic.gumbelThreshold(dimension: dimension, alpha: level) : nil)
+        let level = alpha / Double(statisticIDs.count)
+        let global = detector.usesGlobal ? SpecialFunctions.normalUpperQuantile(level) : nil
+        let local = detector.usesLocal ? LocalStatistic.gumbelThreshold(dimension: dimension, alpha: level) : nil
+        var thresholds = Thresholds(global: global, local: local)
+        for w in shortWindows {
+            if let global { thresholds[StatisticID.global.window(w)] = global }
+            if let local { thresholds[StatisticID.local.window(w)] = local }
+        }
+        return thresholds
     }
 
     public func calibrationSummary() -> ReferenceSummary? {
@@ -305,7 +349,7 @@ public struct NetworkScore: WindowScore {
 }
 
 extension NetworkScore {
-    private enum CodingKeys: String, CodingKey { case window, detector, estimator, dimension, moments, pending, removals, engine, network, prewhitener }
+    private enum CodingKeys: String, CodingKey { case window, detector, estimator, dimension, moments, pending, removals, engine, network, prewhitener, shortWindows, shortEngines }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -319,6 +363,10 @@ extension NetworkScore {
         try c.encodeIfPresent(engine, forKey: .engine)
         try c.encodeIfPresent(network, forKey: .network)
         try c.encodeIfPresent(prewhitener, forKey: .prewhitener)
+        if !shortWindows.isEmpty {
+            try c.encode(shortWindows, forKey: .shortWindows)
+            try c.encode(shortEngines, forKey: .shortEngines)
+        }
     }
 
     /// Decoding checks that the parts agree on the dimension and window (untrusted files: a saved state).
@@ -333,6 +381,15 @@ extension NetworkScore {
         let engine = try c.decodeIfPresent(WindowStatistics.self, forKey: .engine)
         let network = try c.decodeIfPresent(NetworkFit.self, forKey: .network)
         let prewhitener = try c.decodeIfPresent(Prewhitener.self, forKey: .prewhitener)
+        let shortWindows = try c.decodeIfPresent([Int].self, forKey: .shortWindows) ?? []
+        let shortEngines = try c.decodeIfPresent([WindowStatistics].self, forKey: .shortEngines) ?? []
+        guard shortWindows == Array(Set(shortWindows)).sorted(), shortWindows.allSatisfy({ $0 >= 2 && $0 < window }),
+              shortEngines.isEmpty || shortEngines.count == shortWindows.count,
+              zip(shortEngines, shortWindows).allSatisfy({ $0.window == $1 && $0.dimension == p && $0.detector == detector }),
+              (engine == nil) == shortEngines.isEmpty || shortWindows.isEmpty else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                debugDescription: "the network score's short windows disagree with its window, dimension or detector"))
+        }
         guard p >= 1, window >= 2, moments.dimension == p, pending.count % p == 0, removals.count % p == 0,
               removals.count / p <= moments.count + pending.count / p,
               prewhitener.map({ $0.dimension == p && $0.window == window && $0.order.problem == nil && $0.isConsistent }) ?? true,
@@ -341,7 +398,8 @@ extension NetworkScore {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
                 debugDescription: "the network score's parts disagree on the dimension or window"))
         }
-        self.init(dimension: p, window: window, detector: detector, estimator: estimator)
+        self.init(dimension: p, window: window, detector: detector, estimator: estimator, shortWindows: shortWindows)
+        self.shortEngines = shortEngines
         self.moments = moments
         self.pending = pending
         self.removals = removals

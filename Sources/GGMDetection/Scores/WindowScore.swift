@@ -24,6 +24,14 @@ public struct StatisticID: RawRepresentable, Hashable, Codable, Sendable, Compar
     public var description: String { rawValue }
     public static func < (a: StatisticID, b: StatisticID) -> Bool { a.rawValue < b.rawValue }
 
+    /// The same statistic on a shorter window of `length` observations (``NetworkScore/shortWindows``):
+    /// `global@10`, `local@10`.
+    public func window(_ length: Int) -> StatisticID { StatisticID("\(baseName)@\(length)") }
+    /// The statistic without its window suffix (`global@10` -> `global`).
+    public var baseName: String { String(rawValue.split(separator: "@", maxSplits: 1).first ?? Substring(rawValue)) }
+    /// The window length of a statistic on a short window (nil: the monitor's own window).
+    public var windowLength: Int? { rawValue.split(separator: "@", maxSplits: 1).dropFirst().first.flatMap { Int($0) } }
+
     public init(from decoder: any Decoder) throws {
         rawValue = try decoder.singleValueContainer().decode(String.self)
     }

@@ -222,6 +222,34 @@ public struct WindowStatistics: Sendable {
     /// - Complexity: O(nnz + p) for the global sums, O(p^2) for the local ones.
     @discardableResult
     public mutating func push(_ x: [Double], evicted: inout [Double]) -> Bool {
+        push(x, shared: nil, evicted: &evicted)
+    }
+
+    /// `Omega (x - mu)`, the whitened observation every window over this reference stores.
+    ///
+    /// - Complexity: O(nnz + p).
+    public func whiten(_ x: [Double]) -> [Double] {
+        let p = dimension
+        precondition(x.count == p, "observation has \(x.count) values, expected \(p)")
+        let centred = (0..<p).map { x[$0] - reference.mean[$0] }
+        var z = [Double](repeating: 0, count: p)
+        centred.withUnsafeBufferPointer { c in
+            z.withUnsafeMutableBufferPointer { reference.sparsePrecision.multiply(c, into: $0) }
+        }
+        return z
+    }
+
+    /// ``push(_:evicted:)`` with the whitened observation `z` already computed (``whiten(_:)`` of a
+    /// window over the same reference network and mean): several windows share one whitening.
+    ///
+    /// - Complexity: O(p) for the global sums, O(p^2) for the local ones.
+    @discardableResult
+    public mutating func push(_ x: [Double], whitened z: [Double], evicted: inout [Double]) -> Bool {
+        precondition(z.count == dimension, "whitened observation has \(z.count) values, expected \(dimension)")
+        return push(x, shared: z, evicted: &evicted)
+    }
+
+    private mutating func push(_ x: [Double], shared: [Double]?, evicted: inout [Double]) -> Bool {
         let p = dimension
         precondition(x.count == p, "observation has \(x.count) values, expected \(p)")
         let base = head * p
@@ -248,6 +276,21 @@ public struct WindowStatistics: Sendable {
         if willEvict && local {
             zRing.withUnsafeBufferPointer { z in oldZ.withUnsafeMutableBufferPointer { o in for j in 0..<p { o[j] = z[base + j] } } }
         }
+        if let shared {
+            // The whitened observation is given: store it and update the sums of squares.
+            shared.withUnsafeBufferPointer { given in
+                zRing.withUnsafeMutableBufferPointer { z in
+                    sumSquares.withUnsafeMutableBufferPointer { ss in
+                        for i in 0..<p {
+                            if willEvict { let old = z[base + i]; ss[i] -= old * old }
+                            let zi = given[i]
+                            z[base + i] = zi
+                            ss[i] += zi * zi
+                        }
+                    }
+                }
+            }
+        } else {
         // z = Omega (x - mu) into the ring slot (CSR rows, as SparseMatrix.multiply), and the sums of
         // squares updated in the same pass: subtract the leaving z_s^2, add the new one.
         let omega = reference.sparsePrecision
@@ -269,6 +312,7 @@ public struct WindowStatistics: Sendable {
                     }
                 }
             }
+        }
         }
         head = (head + 1) % window
         if !willEvict { count += 1 }
