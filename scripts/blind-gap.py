@@ -5,7 +5,8 @@ Each replicate simulates a stream with two global changes G observations apart
 (`ggmwatch simulate --segment-lengths N+250,G,400`), runs `ggmwatch monitor` with the
 default settings (calibrated thresholds, burn-in N) and the given options, and records whether
 each change is detected (an alarm within d_max = 2w observations of it), the delays, and the
-other alarms. With the full burn-in after an alarm no window is scored for N + w - 1
+other alarms (and those between the first change's d_max and the second change, which are
+false). With the full burn-in after an alarm no window is scored for N + w - 1
 observations; `--restart-burn-in M` shortens that to M + w - 1.
 
     scripts/blind-gap.py --nodes 100 --gaps 150,300 --replicates 10 -- --restart-burn-in 100
@@ -27,7 +28,7 @@ def main():
     dmax = 2 * a.window
     pre = a.burn_in + 250
     for gap in [int(g) for g in a.gaps.split(",")]:
-        first = second = extra = 0
+        first = second = extra = between = 0
         delays1, delays2, seconds = [], [], []
         with tempfile.TemporaryDirectory() as d:
             for r in range(a.replicates):
@@ -48,10 +49,12 @@ def main():
                 if hit1: first += 1; delays1.append(hit1[0] - c1)
                 if hit2: second += 1; delays2.append(hit2[0] - c2)
                 extra += len([t for t in alarms if t not in hit1[:1] and t not in hit2[:1]])
+                # Alarms after the first change's d_max and before the second change: false.
+                between += len([t for t in alarms if c1 + dmax <= t < c2])
         med = lambda v: sorted(v)[len(v) // 2] if v else None
         print(json.dumps({"nodes": a.nodes, "gap": gap, "options": " ".join(a.monitor_args), "replicates": a.replicates,
                           "firstDetected": first, "secondDetected": second, "medianDelayFirst": med(delays1),
-                          "medianDelaySecond": med(delays2), "otherAlarms": extra,
+                          "medianDelaySecond": med(delays2), "otherAlarms": extra, "falseBetween": between,
                           "medianSeconds": round(med(seconds), 1)}), flush=True)
 
 main()

@@ -77,7 +77,7 @@ public enum Evaluation {
                 let calibrated = try calibrate(settings, p: p, graph: graph, graphIndex: g, detectors: detectors)
                 thresholds += calibrated
                 progress("calibrated p=\(p) \(graph.rawValue): "
-                         + calibrated.map { "\($0.detector.rawValue)\($0.detector == .combined ? "/" + $0.statistic.rawValue : "") \(String(format: "%.3g", $0.threshold))" }.joined(separator: ", ")
+                         + calibrated.map { "\($0.detector.rawValue)\(settings.statistics(of: $0.detector).count > 1 ? "/" + $0.statistic.rawValue : "") \(String(format: "%.3g", $0.threshold))" }.joined(separator: ", ")
                          + " (\(elapsed(start, clock)))")
                 for change in settings.changes {
                     let scenario = "p=\(p) \(graph.rawValue) \(change.rawValue)"

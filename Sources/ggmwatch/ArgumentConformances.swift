@@ -30,5 +30,18 @@ struct ReferenceMemory: ExpressibleByArgument, Equatable, CustomStringConvertibl
     }
 
     var description: String { observations.map(String.init) ?? "expanding" }
+
     var defaultValueDescription: String { description }
+}
+
+/// `--windows 10,25,50` (monitor, calibrate, evaluate): window lengths separated by commas.
+enum WindowList {
+    @Sendable static func parse(_ text: String) throws -> [Int] {
+        try text.split(separator: ",", omittingEmptySubsequences: false).map {
+            guard let w = Int($0.trimmingCharacters(in: .whitespaces)) else {
+                throw ValidationError("--windows takes window lengths separated by commas, e.g. 10,25,50 (got '\(text)')")
+            }
+            return w
+        }
+    }
 }

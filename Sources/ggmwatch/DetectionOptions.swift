@@ -15,14 +15,7 @@ struct DetectionOptions: ParsableArguments {
     var window: Int = MonitorConfiguration().window
 
     @Option(help: ArgumentHelp("Several window lengths at once, e.g. 10,25,50: each gets its global and local statistics (global@10, local@10, ...; the longest is the window, overriding --window, and its statistics keep their names), all under one false-alarm budget. Short windows see large changes within a few observations, long ones small changes.", valueName: "w1,w2,..."),
-            transform: { text in
-                try text.split(separator: ",", omittingEmptySubsequences: false).map {
-                    guard let w = Int($0.trimmingCharacters(in: .whitespaces)) else {
-                        throw ValidationError("--windows takes window lengths separated by commas, e.g. 10,25,50 (got '\(text)')")
-                    }
-                    return w
-                }
-            })
+            transform: WindowList.parse)
     var windows: [Int]?
 
     @Option(name: .customLong("refit-every"), parsing: .unconditional, help: "Refit the reference after this many quiet steps (B); 0 disables refits.")

@@ -77,14 +77,7 @@ struct EvaluateCommand: ParsableCommand {
     var innovationsDF: Double?
 
     @Option(help: ArgumentHelp("The graph detectors on several windows at once, e.g. 10,25,50 (the longest acts as --window), under one false-alarm budget.", valueName: "w1,w2,..."),
-            transform: { text in
-                try text.split(separator: ",", omittingEmptySubsequences: false).map {
-                    guard let w = Int($0.trimmingCharacters(in: .whitespaces)) else {
-                        throw ValidationError("--windows takes window lengths separated by commas, e.g. 10,25,50 (got '\(text)')")
-                    }
-                    return w
-                }
-            })
+            transform: WindowList.parse)
     var windows: [Int]?
 
     @Option(parsing: .unconditional, help: "Every detector's reference memory: refits use the last N observations before the window (default: expanding). At least the burn-in.")

@@ -518,7 +518,7 @@ public struct SequentialMonitor<Score: WindowScore>: Sendable {
         }
         if let precision = score.precision {
             pendingComparison = PendingComparison(alarmIndex: index, precision: precision)
-            if !onShortReference { shortNullPrecision = precision }
+            if !onShortReference, settings.restartBurnIn != nil { shortNullPrecision = score.restartNullPrecision() ?? precision }
         }
         segmentStart = index + 1
         score.reset(keepingNull: false)

@@ -310,6 +310,23 @@ public struct NetworkScore: WindowScore {
                                             entries: entries)?.index
     }
 
+    /// The segment's own covariance, lightly ridged, inverted: the process as the data show it,
+    /// without the lasso's shrinkage. A short reference's null simulated from the sparse estimate
+    /// would be sparser and weaker than the process, its re-estimation from M rows easier than the
+    /// real one, and its thresholds too low (measured: docs/RESULTS.md, the blind gap). Falls back
+    /// to the fitted network with lags or fewer than 2p rows.
+    public func restartNullPrecision() -> Matrix? {
+        guard prewhitener?.isActive != true else { return precision }
+        var copy = self
+        copy.flushPending()
+        let p = dimension
+        guard copy.moments.count >= 2 * p else { return precision }
+        var s = copy.moments.covariance()
+        let ridge = 1e-3 * (0..<p).reduce(0) { $0 + s[$1, $1] } / Double(p)
+        for i in 0..<p { s[i, i] += ridge }
+        return (try? s.inverseSPD()) ?? precision
+    }
+
     public func provisionalPrecision() -> Matrix? {
         if let prewhitener, prewhitener.isActive {
             var copy = prewhitener

@@ -179,6 +179,10 @@ public protocol WindowScore: Codable, Sendable {
     /// Whether ``forget(_:)`` removes observations exactly, so that the monitor can keep a
     /// rolling reference memory (``MonitorSettings/memory``).
     var supportsForgetting: Bool { get }
+    /// The network a short reference's Gaussian null is simulated from after an alarm
+    /// (``MonitorSettings/restartBurnIn``), read before the segment is reset: by default the
+    /// fitted null's precision.
+    func restartNullPrecision() -> Matrix?
     /// Removes the oldest observation still in the segment's sufficient statistics (the monitor
     /// calls it in the order the observations were accumulated, for a rolling memory).
     mutating func forget(_ x: [Double])
@@ -232,6 +236,7 @@ extension WindowScore {
     public func estimateChange(recent: Matrix, firstIndex: Int, top count: Int) -> Int? { nil }
     public var precision: Matrix? { nil }
     public func provisionalPrecision() -> Matrix? { nil }
+    public func restartNullPrecision() -> Matrix? { precision }
     public func nominalThresholds(alpha: Double) -> Thresholds? { nil }
     public func calibrationSummary() -> ReferenceSummary? { nil }
     public func validate(burnIn: Int) -> String? { nil }
