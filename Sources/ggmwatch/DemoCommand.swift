@@ -47,6 +47,10 @@ struct DemoCommand: ParsableCommand {
     @Option(name: .customLong("restart-burn-in"), help: "After an alarm, watch again once this many days give a first reference (shorter than --burn-in), with thresholds calibrated for it. Default: a full burn-in after each alarm.")
     var restartBurnIn: Int?
 
+    @Option(help: ArgumentHelp("Several windows at once in days, e.g. 5,11,22 (the longest replaces --window), under one false-alarm budget.", valueName: "w1,w2,..."),
+            transform: WindowList.parse)
+    var windows: [Int]?
+
     @Flag(help: "Divide each stock's returns by its causal EWMA volatility (RiskMetrics 0.94) before monitoring.")
     var ewma = false
 
@@ -64,6 +68,13 @@ struct DemoCommand: ParsableCommand {
         guard replicates >= 20 else { throw ValidationError("--replicates must be at least 20.") }
         guard burnIn >= 20, burnIn <= 600 else { throw ValidationError("--burn-in must be between 20 and 600 days.") }
         guard window >= 5, window <= 120 else { throw ValidationError("--window must be between 5 and 120 days.") }
+        if let windows {
+            if let problem = MonitorConfiguration.windowsProblem(Array(windows.sorted().dropLast()), window: windows.max() ?? window, memory: nil) {
+                throw ValidationError("--windows: \(problem).")
+            }
+            guard (windows.max() ?? 0) <= 120, (windows.min() ?? 0) >= 2 else { throw ValidationError("--windows: every window between 2 and 120 days.") }
+        }
+        let window = windows?.max() ?? self.window
         if let m = restartBurnIn, !(m >= window && m < burnIn) {
             throw ValidationError("--restart-burn-in must be at least --window (\(window)) and shorter than --burn-in (\(burnIn)) (got \(m)).")
         }
@@ -75,7 +86,8 @@ struct DemoCommand: ParsableCommand {
         let start = Date()
         var settings = SP500Demo.Settings(arl: arl, replicates: replicates, seed: seed, null: null, ewma: ewma, robust: !noRobust)
         settings.burnIn = burnIn
-        settings.window = window
+        settings.window = windows?.max() ?? window
+        settings.shortWindows = windows.map { Array($0.sorted().dropLast()) } ?? []
         settings.restartBurnIn = restartBurnIn
         settings.memory = memory.map(\.observations) ?? SP500Demo.Settings().memory.map { max($0, burnIn) }
         let record = try SP500Demo.run(settings, command: "ggmwatch " + CommandLine.arguments.dropFirst().joined(separator: " "),
@@ -129,6 +141,8 @@ enum SP500Demo {
         var memory: Int? = 250
         /// Days of the first reference after an alarm (nil: a full burn-in).
         var restartBurnIn: Int? = nil
+        /// Shorter windows scored beside `window` (empty: one window).
+        var shortWindows: [Int] = []
         /// Refits every quarter: three windows.
         var refitEvery: Int { 3 * window }
         /// Simulation horizon of the calibration (days after the burn-in).
@@ -140,7 +154,8 @@ enum SP500Demo {
                                               seed: s.seed, recalibrationTolerance: 0.25, arlHorizon: s.horizon)
         return MonitorConfiguration(burnIn: s.burnIn, window: s.window, refitEvery: s.refitEvery, detector: .combined,
                                     thresholds: .calibrated(calibration), estimator: MonitorConfiguration.defaultEstimator,
-                                    reportCount: 5, memory: s.memory, restartBurnIn: s.restartBurnIn)
+                                    reportCount: 5, memory: s.memory, restartBurnIn: s.restartBurnIn,
+                                    shortWindows: s.shortWindows)
     }
 
     static func run(_ s: Settings, command: String, eventsPath: String? = nil) throws -> MonitorRecord {
@@ -162,7 +177,7 @@ enum SP500Demo {
         var driver = MonitorDriver(monitor: monitor, groups: groups)
         var record = MonitorRecord(
             title: "S&P 500 network monitor, 2003-2007",
-            subtitle: "\(names.count) stocks, daily returns; combined detector, reference of \(s.burnIn) days\(s.memory.map { " (memory \($0) days)" } ?? ""), windows of \(s.window) days, thresholds for an average run length of \(Int(s.arl)) days",
+            subtitle: "\(names.count) stocks, daily returns; combined detector, reference of \(s.burnIn) days\(s.memory.map { " (memory \($0) days)" } ?? ""), windows of \((s.shortWindows + [s.window]).map(String.init).joined(separator: ", ")) days, thresholds for an average run length of \(Int(s.arl)) days",
             command: command, names: names, labels: monitored.rowLabels, groups: groups)
         record.panelData = panel
         record.panelValueName = "log return"

@@ -36,6 +36,12 @@ extension MonitorRecord {
             var stat: [String] = []
             if let g = alarm.globalStatistic, let h = alarm.globalThreshold { stat.append(String(format: "T %.1f / %.1f", g, h)) }
             if let l = alarm.localStatistic, let h = alarm.localThreshold { stat.append(String(format: "M %.1f / %.1f", l, h)) }
+            // A statistic of a shorter window that fired: its own value and threshold (T@5, M@5).
+            for id in alarm.firedBy where id.windowLength != nil {
+                guard let v = alarm.statistics[id], let h = alarm.thresholds[id] else { continue }
+                let symbol = id.baseName == StatisticID.global.rawValue ? "T" : "M"
+                stat.append("\(symbol)@\(id.windowLength!) " + String(format: "%.1f / %.1f", v, h))
+            }
             rows.append([
                 label(alarm.index),
                 alarm.estimatedChange.map(label) ?? "—",
