@@ -31,6 +31,14 @@ struct ReferenceMemory: ExpressibleByArgument, Equatable, CustomStringConvertibl
 
     var description: String { observations.map(String.init) ?? "expanding" }
 
+    /// The option's parser, with a message that says what is allowed.
+    @Sendable static func parse(_ text: String) throws -> ReferenceMemory {
+        guard let memory = ReferenceMemory(argument: text) else {
+            throw ValidationError("--memory takes a number of observations (at least --burn-in) or expanding (got '\(text)')")
+        }
+        return memory
+    }
+
     var defaultValueDescription: String { description }
 }
 

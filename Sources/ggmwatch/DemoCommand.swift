@@ -41,7 +41,8 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "Window length in days.")
     var window: Int = SP500Demo.Settings().window
 
-    @Option(help: "Reference memory: N days (refits use the last N days before the window: a rolling reference that follows the market's slow drift; at least --burn-in) or expanding (every day since the last alarm). Default: 250 (one trading year), or the burn-in if longer.")
+    @Option(help: "Reference memory: N days (refits use the last N days before the window: a rolling reference that follows the market's slow drift; at least --burn-in) or expanding (every day since the last alarm). Default: 250 (one trading year), or the burn-in if longer.",
+            transform: ReferenceMemory.parse)
     var memory: ReferenceMemory?
 
     @Option(name: .customLong("restart-burn-in"), help: "After an alarm, watch again once this many days give a first reference (shorter than --burn-in), with thresholds calibrated for it. Default: a full burn-in after each alarm.")

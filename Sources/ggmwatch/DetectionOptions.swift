@@ -33,7 +33,8 @@ struct DetectionOptions: ParsableArguments {
     @Option(help: "Lags of the dynamic reference: 0 (rows scored as independent), a number L (a sparse VAR(L) whose innovations are scored), or auto (0 unless the burn-in is serially dependent, then the L in 1...2 with the smallest BIC; auto:M up to M).")
     var lags: LagOrder = MonitorConfiguration().lags
 
-    @Option(parsing: .unconditional, help: "Reference memory: N (refits use the last N observations before the window: a rolling reference, for systems that drift slowly; at least --burn-in) or expanding (every observation since the start or the last alarm).")
+    @Option(parsing: .unconditional, help: "Reference memory: N (refits use the last N observations before the window: a rolling reference, for systems that drift slowly; at least --burn-in) or expanding (every observation since the start or the last alarm).",
+            transform: ReferenceMemory.parse)
     var memory: ReferenceMemory = .expanding
 
     @Option(name: .customLong("restart-burn-in"), parsing: .unconditional, help: "After an alarm, resume monitoring once M observations give a first reference (M < --burn-in), with thresholds calibrated for that short reference, and switch to the regular thresholds when the segment holds --burn-in observations. Default: a full burn-in after each alarm, during which no change can be detected.")

@@ -92,6 +92,9 @@ struct CLIMonitorTests {
         noRefits[5] = "0"   // --refit-every 0
         let never = try CLI.run(["monitor", csv.path, "--memory", "300"] + noRefits)
         #expect(never.stderr.contains("--memory needs refits"), "\(never.stderr)")
+        let zero = try CLI.run(["monitor", csv.path, "--memory", "0"] + Self.fast)
+        #expect(zero.status != 0)
+        #expect(zero.stderr.contains("a number of observations (at least --burn-in) or expanding"), "\(zero.stderr)")
     }
 
     /// `--restart-burn-in M`: after the alarm the trace resumes M + w observations later instead
