@@ -199,8 +199,8 @@ public struct EvaluationSettings: Codable, Sendable, Equatable {
 
     /// The statistics behind `detector`'s alarms: with short windows, the graph detectors' on every window.
     public func statistics(of detector: EvaluatedDetector) -> [StatisticID] {
-        guard detector.usesNetwork else { return detector.statistics }
-        return detector.statistics + shortWindows.flatMap { w in detector.statistics.map { $0.window(w) } }
+        guard let kind = detector.networkDetector else { return detector.statistics }
+        return kind.statistics(shortWindows: shortWindows)
     }
 }
 

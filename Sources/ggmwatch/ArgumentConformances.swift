@@ -52,4 +52,11 @@ enum WindowList {
             return w
         }
     }
+
+    /// The longest window (the monitor's) and the others, ascending; a repeated longest length
+    /// stays among the others, where validation reports it as given twice.
+    static func split(_ windows: [Int]) -> (window: Int, short: [Int])? {
+        guard let longest = windows.max() else { return nil }
+        return (longest, Array(windows.sorted().dropLast()))
+    }
 }

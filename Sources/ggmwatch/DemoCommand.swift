@@ -69,13 +69,13 @@ struct DemoCommand: ParsableCommand {
         guard replicates >= 20 else { throw ValidationError("--replicates must be at least 20.") }
         guard burnIn >= 20, burnIn <= 600 else { throw ValidationError("--burn-in must be between 20 and 600 days.") }
         guard window >= 5, window <= 120 else { throw ValidationError("--window must be between 5 and 120 days.") }
-        if let windows {
-            if let problem = MonitorConfiguration.windowsProblem(Array(windows.sorted().dropLast()), window: windows.max() ?? window, memory: nil) {
+        if let windows, let split = WindowList.split(windows) {
+            if let problem = MonitorConfiguration.windowsProblem(split.short, window: split.window, memory: nil) {
                 throw ValidationError("--windows: \(problem).")
             }
             guard (windows.max() ?? 0) <= 120, (windows.min() ?? 0) >= 2 else { throw ValidationError("--windows: every window between 2 and 120 days.") }
         }
-        let window = windows?.max() ?? self.window
+        let window = windows.flatMap(WindowList.split)?.window ?? self.window
         if let m = restartBurnIn, !(m >= window && m < burnIn) {
             throw ValidationError("--restart-burn-in must be at least --window (\(window)) and shorter than --burn-in (\(burnIn)) (got \(m)).")
         }
@@ -87,8 +87,9 @@ struct DemoCommand: ParsableCommand {
         let start = Date()
         var settings = SP500Demo.Settings(arl: arl, replicates: replicates, seed: seed, null: null, ewma: ewma, robust: !noRobust)
         settings.burnIn = burnIn
-        settings.window = windows?.max() ?? window
-        settings.shortWindows = windows.map { Array($0.sorted().dropLast()) } ?? []
+        let split = windows.flatMap(WindowList.split)
+        settings.window = split?.window ?? window
+        settings.shortWindows = split?.short ?? []
         settings.restartBurnIn = restartBurnIn
         settings.memory = memory.map(\.observations) ?? SP500Demo.Settings().memory.map { max($0, burnIn) }
         let record = try SP500Demo.run(settings, command: "ggmwatch " + CommandLine.arguments.dropFirst().joined(separator: " "),

@@ -45,10 +45,7 @@ struct DetectionOptions: ParsableArguments {
 
     /// The longest window (the monitor's) and the others.
     var windowSet: (window: Int, short: [Int]) {
-        guard let windows, let longest = windows.max() else { return (window, []) }
-        var short = windows
-        short.remove(at: short.firstIndex(of: longest)!)
-        return (longest, short)
+        windows.flatMap(WindowList.split) ?? (window, [])
     }
 
     func validate() throws {

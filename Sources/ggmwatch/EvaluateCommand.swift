@@ -117,12 +117,9 @@ struct EvaluateCommand: ParsableCommand {
         if let calibrationReplicates { s.calibrationReplicates = calibrationReplicates }
         s.seed = seed
         if let burnIn { s.burnIn = burnIn }
-        if let longest = windows?.max() {
-            var short = windows!
-            short.remove(at: short.firstIndex(of: longest)!)
-            s.shortWindows = short
-        }
-        if let window = windows?.max() ?? window {
+        let split = windows.flatMap(WindowList.split)
+        if let split { s.shortWindows = split.short }
+        if let window = split?.window ?? window {
             s.window = window
             s.refitEvery = window
             s.denseWindow = 2 * window

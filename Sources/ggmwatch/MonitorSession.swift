@@ -159,7 +159,7 @@ final class MonitorSession: @unchecked Sendable {
     }
 
     static func traceStatistics(_ detector: DetectorKind, shortWindows: [Int]) -> [StatisticID] {
-        detector.statistics + shortWindows.flatMap { w in detector.statistics.map { $0.window(w) } }
+        detector.statistics(shortWindows: shortWindows)
     }
 
     func installSignalHandlers() {

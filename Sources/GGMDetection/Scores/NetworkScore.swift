@@ -118,9 +118,7 @@ public struct NetworkScore: WindowScore {
     /// The reference in force (nil before the first fit).
     public var reference: ReferenceModel? { engine?.reference }
 
-    public var statisticIDs: [StatisticID] {
-        detector.statistics + shortWindows.flatMap { w in detector.statistics.map { $0.window(w) } }
-    }
+    public var statisticIDs: [StatisticID] { detector.statistics(shortWindows: shortWindows) }
 
     public var count: Int { engine?.count ?? 0 }
     public var segmentCount: Int {
@@ -156,6 +154,13 @@ public struct NetworkScore: WindowScore {
         }
         removals.append(contentsOf: x)
         if removals.count / dimension >= Self.pendingBatchRows { flushPending() }
+    }
+
+    /// The static moments with the pending additions and removals applied (the score unchanged).
+    private var flushedMoments: RunningMoments {
+        var copy = self
+        copy.flushPending()
+        return copy.moments
     }
 
     private mutating func flushPending() {
@@ -317,11 +322,10 @@ public struct NetworkScore: WindowScore {
     /// to the fitted network with lags or fewer than 2p rows.
     public func restartNullPrecision() -> Matrix? {
         guard prewhitener?.isActive != true else { return precision }
-        var copy = self
-        copy.flushPending()
+        let moments = flushedMoments
         let p = dimension
-        guard copy.moments.count >= 2 * p else { return precision }
-        var s = copy.moments.covariance()
+        guard moments.count >= 2 * p else { return precision }
+        var s = moments.covariance()
         let ridge = 1e-3 * (0..<p).reduce(0) { $0 + s[$1, $1] } / Double(p)
         for i in 0..<p { s[i, i] += ridge }
         return (try? s.inverseSPD()) ?? precision
@@ -334,9 +338,7 @@ public struct NetworkScore: WindowScore {
                   let fit = try? estimator.fit(covariance: covariance, sampleSize: n) else { return nil }
             return fit.precision
         }
-        var copy = self
-        copy.flushPending()
-        let moments = copy.moments
+        let moments = flushedMoments
         let p = dimension
         guard moments.count >= 2,
               let fit = try? estimator.fit(covariance: moments.covariance(), sampleSize: moments.count),

@@ -21,6 +21,11 @@ public enum DetectorKind: String, Codable, Sendable, CaseIterable {
         case .combined: [.global, .local]
         }
     }
+
+    /// The statistics on the window and on each shorter one (`global`, `local`, `global@10`, ...).
+    public func statistics(shortWindows: [Int]) -> [StatisticID] {
+        statistics + shortWindows.flatMap { w in statistics.map { $0.window(w) } }
+    }
 }
 
 /// The largest standardized entries `E_uv` of the local statistic, for reporting.
