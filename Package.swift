@@ -15,6 +15,8 @@ let package = Package(
         .library(name: "GGMSimulation", targets: ["GGMSimulation"]),
         .library(name: "GGMEvaluation", targets: ["GGMEvaluation"]),
         .library(name: "GGMExperiments", targets: ["GGMExperiments"]),
+        // Offline segmentation: every network change of a recorded stream and each segment's network.
+        .library(name: "GGMSegmentation", targets: ["GGMSegmentation"]),
         .executable(name: "ggmwatch", targets: ["ggmwatch"]),
     ],
     dependencies: [
@@ -39,12 +41,14 @@ let package = Package(
         .target(name: "GGMEvaluation", dependencies: ["GGMCore"]),
         // The evaluation harness: simulated scenario grids, baselines and the monitor scored alike.
         .target(name: "GGMExperiments", dependencies: ["GGMCore", "GGMEstimation", "GGMDetection", "GGMSimulation", "GGMEvaluation"]),
+        // Offline segmentation (seeded / binary segmentation, exact dynamic programming) over segment Gram matrices.
+        .target(name: "GGMSegmentation", dependencies: ["GGMCore", "GGMEstimation", "GGMDetection"]),
         // SVG/HTML report (the library modules never depend on it).
         .target(name: "GGMReport", dependencies: ["GGMCore"]),
         .executableTarget(
             name: "ggmwatch",
             dependencies: [
-                "GGMCore", "GGMData", "GGMEstimation", "GGMDetection", "GGMSimulation", "GGMEvaluation", "GGMExperiments", "GGMReport",
+                "GGMCore", "GGMData", "GGMEstimation", "GGMDetection", "GGMSimulation", "GGMEvaluation", "GGMExperiments", "GGMSegmentation", "GGMReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -55,6 +59,7 @@ let package = Package(
         .testTarget(name: "GGMSimulationTests", dependencies: ["GGMSimulation", "GGMEstimation"]),
         .testTarget(name: "GGMEvaluationTests", dependencies: ["GGMEvaluation"]),
         .testTarget(name: "GGMExperimentsTests", dependencies: ["GGMExperiments"]),
+        .testTarget(name: "GGMSegmentationTests", dependencies: ["GGMSegmentation", "GGMSimulation", "GGMEvaluation"]),
         .testTarget(name: "GGMReportTests", dependencies: ["GGMReport"]),
     ]
 )

@@ -7,6 +7,6 @@ struct GGMWatch: ParsableCommand {
         abstract: "Online change-point detection in sparse Gaussian graphical models.",
         version: "0.6.0",
         subcommands: [DemoCommand.self, FitCommand.self, MonitorCommand.self, CalibrateCommand.self,
-                      SimulateCommand.self, ReportCommand.self, EvaluateCommand.self, BenchCommand.self]
+                      SegmentCommand.self, SimulateCommand.self, ReportCommand.self, EvaluateCommand.self, BenchCommand.self]
     )
 }

@@ -105,7 +105,36 @@ extension MonitorRecord {
     }
 
     private func dataPanels() -> [DataPanel] {
-        guard let data = panelData, data.rows > 1 else { return [] }
+        guard let data = panelData else { return [] }
+        return ReportPanels.data(data, window: panelWindow, valueName: panelValueName)
+    }
+
+    private func changeSections() -> [ReportChange] {
+        var sections: [ReportChange] = []
+        // One section per alarm: after the new burn-in the network change, otherwise a pending panel.
+        for (k, alarm) in alarms.enumerated() {
+            guard let change = changes.first(where: { $0.alarmIndex == alarm.index }) else { continue }
+            let c = change.comparison
+            let (highlighted, nodes, rows, shares) = ReportPanels.changeDetails(c, groups: groups, group: group)
+            let when = change.provisional
+                ? "provisional: estimated from the \(change.afterSampleSize ?? 0) observations up to \(label(change.index)), before the new reference was complete"
+                : "new reference complete on \(label(change.index))"
+            sections.append(ReportChange(
+                title: "Alarm \(k + 1) on \(label(alarm.index)) (estimated change \(alarm.estimatedChange.map(label) ?? "—")): network before and after (\(when); \(c.edgesBefore) → \(c.edgesAfter) edges with |partial correlation| ≥ 0.05, \(c.appeared.count) appeared, \(c.disappeared.count) disappeared, \(c.signChanged.count) changed sign)",
+                alarmIndex: k,
+                before: ReportPanels.networkView(change.before, names: names, group: group, highlighted: highlighted, nodes: nodes),
+                after: ReportPanels.networkView(change.after, names: names, group: group, highlighted: highlighted, nodes: nodes),
+                edgeTable: rows, topGroups: shares))
+        }
+        return sections
+    }
+}
+
+/// Report parts shared by the monitor's report and the segmentation's.
+enum ReportPanels {
+    /// The data panels: the cross-sectional average and its rolling volatility with the dispersion.
+    static func data(_ data: Matrix, window panelWindow: Int, valueName panelValueName: String) -> [DataPanel] {
+        guard data.rows > 1 else { return [] }
         let n = data.rows
         let p = data.columns
         var average = [Double](repeating: 0, count: n)
@@ -137,44 +166,31 @@ extension MonitorRecord {
         ]
     }
 
-    private func networkView(_ edges: [WeightedEdge], highlighted: [NodePair], nodes: [Int]) -> NetworkView {
+    static func networkView(_ edges: [WeightedEdge], names: [String], group: (Int) -> String?, highlighted: [NodePair], nodes: [Int]) -> NetworkView {
         NetworkView(nodes: names.indices.map { NetworkNode(name: names[$0], group: group($0)) },
                     edges: edges.map { NetworkEdge(u: $0.u, v: $0.v, weight: $0.partialCorrelation) },
                     highlightedEdges: highlighted, highlightedNodes: nodes)
     }
 
-    private func changeSections() -> [ReportChange] {
-        var sections: [ReportChange] = []
-        // One section per alarm: after the new burn-in the network change, otherwise a pending panel.
-        for (k, alarm) in alarms.enumerated() {
-            guard let change = changes.first(where: { $0.alarmIndex == alarm.index }) else { continue }
-            let c = change.comparison
-            let changed = c.largestChanges + c.signChanged.prefix(10)
-            let highlighted = Array(Set(changed.map { NodePair($0.u, $0.v) })).sorted()
-            let nodes = c.mostChangedNodes.prefix(5).map(\.node)
-            let rows = c.largestChanges.map { d in
-                EdgeRow(a: d.names[0], b: d.names[1], groupA: group(d.u), groupB: group(d.v), before: d.before, after: d.after,
-                        kind: { switch d.kind {
-                        case .appeared: return .appeared
-                        case .disappeared: return .disappeared
-                        case .signChanged: return .signChange
-                        case .changed: return .changed
-                        } }())
-            }
-            let shares: [GroupShare] = groups.map { g in
-                GroupAttribution.shares(nodes: c.mostChangedNodes.map { ($0.node, $0.contribution) }, groups: g)
-                    .prefix(5).map { GroupShare(group: $0.group, share: $0.share) }
-            } ?? []
-            let when = change.provisional
-                ? "provisional: estimated from the \(change.afterSampleSize ?? 0) observations up to \(label(change.index)), before the new reference was complete"
-                : "new reference complete on \(label(change.index))"
-            sections.append(ReportChange(
-                title: "Alarm \(k + 1) on \(label(alarm.index)) (estimated change \(alarm.estimatedChange.map(label) ?? "—")): network before and after (\(when); \(c.edgesBefore) → \(c.edgesAfter) edges with |partial correlation| ≥ 0.05, \(c.appeared.count) appeared, \(c.disappeared.count) disappeared, \(c.signChanged.count) changed sign)",
-                alarmIndex: k,
-                before: networkView(change.before, highlighted: highlighted, nodes: nodes),
-                after: networkView(change.after, highlighted: highlighted, nodes: nodes),
-                edgeTable: rows, topGroups: shares))
+    /// What a network comparison shows: the edges and nodes to highlight, the edge table and the groups' shares.
+    static func changeDetails(_ c: NetworkComparison, groups: [String?]?, group: (Int) -> String?)
+        -> (highlighted: [NodePair], nodes: [Int], rows: [EdgeRow], shares: [GroupShare]) {
+        let changed = c.largestChanges + c.signChanged.prefix(10)
+        let highlighted = Array(Set(changed.map { NodePair($0.u, $0.v) })).sorted()
+        let nodes = c.mostChangedNodes.prefix(5).map(\.node)
+        let rows = c.largestChanges.map { d in
+            EdgeRow(a: d.names[0], b: d.names[1], groupA: group(d.u), groupB: group(d.v), before: d.before, after: d.after,
+                    kind: { switch d.kind {
+                    case .appeared: return .appeared
+                    case .disappeared: return .disappeared
+                    case .signChanged: return .signChange
+                    case .changed: return .changed
+                    } }())
         }
-        return sections
+        let shares: [GroupShare] = groups.map { g in
+            GroupAttribution.shares(nodes: c.mostChangedNodes.map { ($0.node, $0.contribution) }, groups: g)
+                .prefix(5).map { GroupShare(group: $0.group, share: $0.share) }
+        } ?? []
+        return (highlighted, nodes, rows, shares)
     }
 }
