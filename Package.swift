@@ -9,7 +9,7 @@ let package = Package(
     name: "ggmwatch",
     platforms: [.macOS(.v13)],
     products: [
-        // `import GGMWatch`: numerics, data, estimation and detection (the umbrella re-exports them).
+        // `import GGMWatch`: numerics, data, estimation, detection and segmentation (the umbrella re-exports them).
         .library(name: "GGMWatch", targets: ["GGMWatch"]),
         // Simulated streams with ground truth, scoring of alarms, and the evaluation harness.
         .library(name: "GGMSimulation", targets: ["GGMSimulation"]),
@@ -33,8 +33,8 @@ let package = Package(
         .target(name: "GGMEstimation", dependencies: ["GGMCore"]),
         // Window statistics, the online monitor, thresholds and calibration.
         .target(name: "GGMDetection", dependencies: ["GGMCore", "GGMEstimation"]),
-        // The umbrella module: `@_exported import` of GGMCore, GGMData, GGMEstimation, GGMDetection.
-        .target(name: "GGMWatch", dependencies: ["GGMCore", "GGMData", "GGMEstimation", "GGMDetection"]),
+        // The umbrella module: `@_exported import` of GGMCore, GGMData, GGMEstimation, GGMDetection, GGMSegmentation.
+        .target(name: "GGMWatch", dependencies: ["GGMCore", "GGMData", "GGMEstimation", "GGMDetection", "GGMSegmentation"]),
         // Piecewise Gaussian graphical model streams with ground truth.
         .target(name: "GGMSimulation", dependencies: ["GGMCore"]),
         // Evaluation: matching alarms to true changes, false-alarm rate, ARL, delays, localization.

@@ -11,7 +11,7 @@ let package = Package(
     name: "Downstream",
     platforms: [.macOS(.v13)],
     dependencies: [
-        .package(url: ggmwatchURL, from: "0.6.0"),
+        .package(url: ggmwatchURL, from: "0.7.0"),
     ],
     targets: [
         .executableTarget(name: "Downstream", dependencies: [.product(name: "GGMWatch", package: "ggmwatch")]),

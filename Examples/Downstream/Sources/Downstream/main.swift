@@ -41,3 +41,9 @@ for (t, x) in rows.enumerated() {
 }
 print("thresholds: \(monitor.thresholds.map { "\($0)" } ?? "none")")
 print("alarms: \(alarms)")
+
+// The same rows offline: every change point at once, each with a bootstrap interval.
+let segmentation = try Segmenter().segment(Matrix(rows), names: names)
+for change in segmentation.changes {
+    print("change point at \(change.index), 90% interval \(change.interval.map { "\($0)" } ?? "none")")
+}
