@@ -46,10 +46,32 @@ public enum HTMLReport {
         /// Width of the time-series charts in CSS pixels (also the downsampling resolution).
         public var chartWidth: Double
 
-        public init(maxEdges: Int = 300, chartWidth: Double = 1100) {
+        /// The words for the report's events: alarms of a monitor, or change points of a segmentation.
+        public var terms: Terms
+
+        public init(maxEdges: Int = 300, chartWidth: Double = 1100, terms: Terms = .monitoring) {
             self.maxEdges = maxEdges
             self.chartWidth = chartWidth
+            self.terms = terms
         }
+    }
+
+    /// What the report calls its events and its statistics section.
+    public struct Terms: Sendable, Hashable {
+        /// One event, capitalized ("Alarm").
+        public var event: String
+        /// Several events, lower case ("alarms").
+        public var events: String
+        public var statisticsHeading: String
+
+        public init(event: String, events: String, statisticsHeading: String) {
+            self.event = event
+            self.events = events
+            self.statisticsHeading = statisticsHeading
+        }
+
+        public static let monitoring = Terms(event: "Alarm", events: "alarms", statisticsHeading: "Monitoring statistics")
+        public static let segmentation = Terms(event: "Change point", events: "change points", statisticsHeading: "Evidence for each change point")
     }
 
     /// The page for `doc`.
@@ -72,20 +94,21 @@ public enum HTMLReport {
         w.open("main", [("class", "report")])
         w.newline()
 
-        renderHeader(doc, into: &w)
-        renderSummary(doc, into: &w)
+        renderHeader(doc, terms: options.terms, into: &w)
+        renderSummary(doc, terms: options.terms, into: &w)
 
         let domain = timeDomain(doc)
         let xTitle = doc.timeAxisTitle ?? ((doc.timeLabels.map(AxisTicks.areDates) ?? false) ? "Date" : "Observation")
         if !doc.statistics.isEmpty {
             w.open("section", [("id", "statistics")])
-            w.element("h2", text: "Monitoring statistics")
+            w.element("h2", text: options.terms.statisticsHeading)
             for (k, s) in doc.statistics.enumerated() {
                 var chart = TimeSeriesChart(
                     id: "chart-statistic-\(k + 1)", kind: "statistics", title: s.name, yAxisTitle: s.name, xAxisTitle: xTitle,
                     lines: [.init(name: s.name, points: s.points, color: Palette.statistic(s.role))],
                     threshold: s.threshold, alarms: doc.alarms, xDomain: domain, timeLabels: doc.timeLabels, scale: s.scale)
                 chart.width = options.chartWidth
+                chart.eventName = options.terms.event
                 w.newline()
                 w.raw(chart.render())
             }
@@ -103,6 +126,7 @@ public enum HTMLReport {
                     id: "chart-data-\(k + 1)", kind: "data", title: panel.title, yAxisTitle: panel.yAxisTitle ?? panel.title,
                     xAxisTitle: xTitle, lines: lines, alarms: doc.alarms, xDomain: domain, timeLabels: doc.timeLabels)
                 chart.width = options.chartWidth
+                chart.eventName = options.terms.event
                 chart.height = 200
                 w.newline()
                 w.raw(chart.render())
@@ -198,7 +222,7 @@ public enum HTMLReport {
         return NumberText.grouped(index)
     }
 
-    private static func renderHeader(_ doc: ReportDocument, into w: inout SVGWriter) {
+    private static func renderHeader(_ doc: ReportDocument, terms: Terms, into w: inout SVGWriter) {
         w.open("header", [("class", "report-header")])
         w.element("h1", [("id", "report-title")], text: doc.title)
         if let subtitle = doc.subtitle { w.element("p", [("class", "subtitle")], text: subtitle) }
@@ -206,14 +230,14 @@ public enum HTMLReport {
         if let labels = doc.timeLabels, let first = labels.first, let last = labels.last {
             meta.append("\(first) to \(last) (\(NumberText.grouped(labels.count)) observations)")
         }
-        meta.append(doc.alarms.count == 1 ? "1 alarm" : "\(doc.alarms.count) alarms")
+        meta.append(doc.alarms.count == 1 ? "1 \(terms.event.lowercased())" : "\(doc.alarms.count) \(terms.events)")
         if !doc.changes.isEmpty { meta.append(doc.changes.count == 1 ? "1 change diagnosed" : "\(doc.changes.count) changes diagnosed") }
         w.element("p", [("class", "report-meta")], text: meta.joined(separator: " \u{00B7} "))
         w.close("header")
         w.newline()
     }
 
-    private static func renderSummary(_ doc: ReportDocument, into w: inout SVGWriter) {
+    private static func renderSummary(_ doc: ReportDocument, terms: Terms, into w: inout SVGWriter) {
         w.open("section", [("id", "summary")])
         w.element("h2", text: "Summary")
         if let header = doc.summaryRows.first {
@@ -233,7 +257,7 @@ public enum HTMLReport {
             w.close("tbody")
             w.close("table")
         } else {
-            w.element("p", [("class", "empty")], text: doc.alarms.isEmpty ? "No alarms were raised." : "No summary was provided.")
+            w.element("p", [("class", "empty")], text: doc.alarms.isEmpty ? "No \(terms.events) were found." : "No summary was provided.")
         }
         w.close("section")
         w.newline()

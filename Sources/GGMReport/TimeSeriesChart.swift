@@ -30,6 +30,8 @@ public struct TimeSeriesChart: Sendable {
 
     /// Unique id within the document (used for the clip path), e.g. "chart-statistic-1".
     public var id: String
+    /// The legend's name for the event markers.
+    public var eventName = "Alarm"
     /// Extra class after "chart", e.g. "statistics" or "data".
     public var kind: String
     public var title: String
@@ -241,7 +243,7 @@ public struct TimeSeriesChart: Sendable {
         let f = { (v: Double) in NumberText.fixed(v, 1) }
         var entries: [(name: String, color: String, dashed: Bool)] = lines.map { ($0.name, $0.color, false) }
         if !threshold.isEmpty { entries.append(("Threshold", Palette.threshold, true)) }
-        if !alarms.isEmpty { entries.append(("Alarm", Palette.alarm, false)) }
+        if !alarms.isEmpty { entries.append((eventName, Palette.alarm, false)) }
         if alarms.contains(where: { $0.estimatedChange != nil }) { entries.append(("Estimated change", Palette.alarm, true)) }
         var right = plotRight
         var placed: [(x: Double, entry: (name: String, color: String, dashed: Bool))] = []

@@ -111,7 +111,11 @@ final class SearchContext {
         for j in 0..<p where s[j, j] < SegmentModel.varianceFloor { s[j, j] = SegmentModel.varianceFloor }
         fits += 1
         do {
-            let fit = try estimator.fit(covariance: s, sampleSize: Swift.max(2, m.count), warmStart: warmStart)
+            // The node-wise fits warm-start from a neighbouring segment's coefficients. The graphical
+            // lasso does not: its warm start is the covariance iterate of another segment, whose
+            // diagonal belongs to that segment's data (measured: 29 s instead of 0.8 s at p = 20).
+            let warm = estimator.method == .nodewise ? warmStart : nil
+            let fit = try estimator.fit(covariance: s, sampleSize: Swift.max(2, m.count), warmStart: warm)
             return try SegmentModel(range: range, mean: mean, fit: fit)
         } catch {
             throw .estimation(segment: range, message: error.description)

@@ -127,7 +127,8 @@ struct SegmentCommand: ParsableCommand {
         }
         if let report {
             let source = data.sp500 ? "the embedded S&P 500 returns" : (data.data ?? "-")
-            let html = HTMLReport.render(view.document(source: source, command: "ggmwatch " + CommandLine.arguments.dropFirst().joined(separator: " ")))
+            let html = HTMLReport.render(view.document(source: source, command: "ggmwatch " + CommandLine.arguments.dropFirst().joined(separator: " ")),
+                                         options: HTMLReport.Options(terms: .segmentation))
             try OutputFile.write(Data(html.utf8), to: report, what: "the report")
             print("wrote \(report)", to: &stderr)
         }

@@ -147,18 +147,17 @@ struct SegmentationView {
         for (i, c) in result.changes.enumerated() {
             let peak = c.profile.max() ?? 0
             statistics.append(StatisticSeries(
-                name: "Change \(i + 1) (\(label(c.index))): cross-fitted log-likelihood profile, relative to its peak",
+                name: "Change \(i + 1) (\(label(c.index))): log-likelihood profile",
                 points: c.profile.enumerated().map { SeriesPoint(index: c.profileStart + $0.offset, value: $0.element - peak) },
                 role: .global))
             if c.gainCurve.count > 1 {
                 statistics.append(StatisticSeries(
-                    name: "Change \(i + 1): cross-validated likelihood gain of a split at each row the search evaluated",
+                    name: "Change \(i + 1): cross-validated gain of a split",
                     points: c.gainCurve.map { SeriesPoint(index: $0.row, value: $0.gain) }, role: .local))
             }
         }
         let alarms = result.changes.enumerated().map { i, c in
             ReportAlarm(index: c.index, label: label(c.index), detector: "change \(i + 1)",
-                        estimatedChange: c.index, estimatedChangeLabel: label(c.index),
                         headline: c.interval.map { "interval \(label($0.lowerBound)) .. \(label($0.upperBound))" } ?? "")
         }
         var summary = [["Change", "First row of the new segment", "Bootstrap interval", "Stability", "Cross-validated gain", "Edges before → after", "Most changed edges"]]
@@ -180,14 +179,14 @@ struct SegmentationView {
             let (highlighted, nodes, rows, shares) = ReportPanels.changeDetails(c, groups: groups, group: group)
             sections.append(ReportChange(
                 title: "Segment \(i) (\(label(previous.start)) – \(label(previous.end - 1)), \(previous.length) rows) and segment \(i + 1) (\(label(s.start)) – \(label(s.end - 1)), \(s.length) rows): \(c.edgesBefore) → \(c.edgesAfter) edges with |partial correlation| ≥ 0.05, \(c.appeared.count) appeared, \(c.disappeared.count) disappeared, \(c.signChanged.count) changed sign",
-                alarmIndex: i - 1,
+                alarmIndex: nil,
                 before: ReportPanels.networkView(previous.edges, names: names, group: group, highlighted: highlighted, nodes: nodes),
                 after: ReportPanels.networkView(s.edges, names: names, group: group, highlighted: highlighted, nodes: nodes),
                 edgeTable: rows, topGroups: shares))
         }
         let notes = [
             "Segments: " + result.segments.enumerated().map { "\($0.offset + 1): \(label($0.element.start)) – \(label($0.element.end - 1)) (\($0.element.length) rows, \($0.element.edges.count) edges)" }.joined(separator: "; "),
-            "The profile of a change is the cross-fitted plug-in log-likelihood of a change at each row between its neighbours, with the two neighbouring segments' networks; the bootstrap resamples it (docs/ALGORITHMS.md section 20).",
+            "Evidence charts: the profile of a change is the cross-fitted log-likelihood advantage of a change at each row between its neighbours, under the two neighbouring segments' networks, relative to its peak (the bootstrap interval resamples it); the gain is the cross-validated likelihood gain of a split at each row the search evaluated (docs/ALGORITHMS.md section 20).",
             String(format: "%d network fits in %.1f s.", result.fits, seconds),
         ]
         return ReportDocument(
