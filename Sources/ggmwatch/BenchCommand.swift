@@ -22,10 +22,10 @@ struct BenchCommand: ParsableCommand {
     )
 
     enum Suite: String, ExpressibleByArgument, CaseIterable {
-        case estimators, stream, memory, all
+        case estimators, stream, segment, memory, all
     }
 
-    @Option(help: "Which benchmarks: \(Suite.allValueStrings.joined(separator: ", ")) (all = memory, then estimators and stream).")
+    @Option(help: "Which benchmarks: \(Suite.allValueStrings.joined(separator: ", ")) (all = memory, then estimators, stream and segment).")
     var suite: Suite = .all
 
     @Option(help: "Repetitions of each measurement (the best is reported).")
@@ -52,6 +52,7 @@ struct BenchCommand: ParsableCommand {
         if suite == .memory || suite == .all { results += try MemoryBench.run(settings, log: log) }
         if suite == .estimators || suite == .all { results += try EstimatorBench.run(settings, log: log) }
         if suite == .stream || suite == .all { results += try StreamBench.run(settings, log: log) }
+        if suite == .segment || suite == .all { results += try SegmentBench.run(settings, log: log) }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

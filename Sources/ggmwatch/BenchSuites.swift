@@ -475,6 +475,9 @@ enum BenchReport {
             case "stream":
                 out.append("Throughput of one update (push + reading the statistic); baseline = recomputing the statistic")
                 out.append("from the stored window at every step (O(w nnz) global, O(w p^2) local), measured in the same run.")
+            case "segment":
+                out.append("Offline segmentation: a segment's moments from the cumulative Grams against summing its rows")
+                out.append("(ratio = speed-up), and the whole search against one cold fit of the whole stream (ratio = multiple).")
             default:
                 out.append("Peak resident memory (VmHWM) while one monitor processes a simulated stream at p = 50.")
             }

@@ -13,14 +13,16 @@ struct SegmentCommand: ParsableCommand {
         commandName: "segment",
         abstract: "Offline segmentation: find all the network change points of a recorded stream and the network of each segment.",
         discussion: """
-        The cost of a segment is the penalized Gaussian (pseudo-)likelihood of its rows under the \
-        network the estimator fits to them from the segment's Gram matrix (node-wise lasso by \
-        default, the monitor's model; --method glasso for the full likelihood). Splits are proposed \
-        by binary segmentation with optimistic search (--search seeded: seeded binary segmentation; \
-        --search exact: the exact optimum by dynamic programming, up to \(SegmentationSettings.exactRowLimit) rows), \
-        and kept when their cross-validated likelihood gain is positive (--changes K: exactly K). \
-        Each change point gets a bootstrap interval and a stability score. Segments may be shorter \
-        than the number of nodes. See docs/ALGORITHMS.md section 20.
+        The cost of a segment is the cross-validated Gaussian (pseudo-)likelihood of its rows: \
+        each fold's rows under the network the estimator fits to the segment's other rows, from the \
+        segment's Gram matrix (node-wise lasso by default, the monitor's model; --method glasso for \
+        the full likelihood), with one penalty c sqrt(log p / n) for every segment. Splits are \
+        proposed by binary segmentation with optimistic search (--search seeded: seeded binary \
+        segmentation; --search exact: the exact optimum by dynamic programming, up to \(SegmentationSettings.exactRowLimit) rows), \
+        and kept when their cross-validated gain is positive in every fold (--agreeing-folds), or \
+        until exactly --changes K are found. Each change point gets a bootstrap interval and a \
+        stability score. Segments may be shorter than the number of nodes. See docs/ALGORITHMS.md \
+        section 20.
 
         Examples:
           ggmwatch segment --sp500
@@ -70,7 +72,7 @@ struct SegmentCommand: ParsableCommand {
     @Flag(help: "Write one JSON object {\"changePoints\": [...], \"segments\": [...], ...} to standard output instead of the table.")
     var json = false
 
-    @Option(help: "Also write an HTML report (the data, the gain curve of each split, the networks side by side).")
+    @Option(help: "Also write an HTML report (each change point's profile and gain curve, the data, the networks side by side).")
     var report: String?
 
     @Option(help: "CSV of node,group rows (default with --sp500: the GICS sectors).")
