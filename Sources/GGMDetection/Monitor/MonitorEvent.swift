@@ -153,17 +153,25 @@ public struct MonitorDriver<Score: WindowScore>: Sendable {
         var output = Output()
         output.steps = try monitor.process(x, label: label, isCancelled: isCancelled)
         observationsThisRun += 1
-        for step in output.steps {
+        output.events = MonitorDriver.events(of: output.steps, groups: groups)
+        alarmsThisRun += output.steps.filter { $0.alarm != nil }.count
+        return output
+    }
+
+    /// The events of monitor steps, in order: alarms and network changes (with the groups most
+    /// involved when `groups` is given) and excursion ends.
+    public static func events(of steps: [MonitorStep], groups: [String?]?) -> [MonitorEvent] {
+        var events: [MonitorEvent] = []
+        for step in steps {
             if let alarm = step.alarm {
-                alarmsThisRun += 1
-                output.events.append(.alarm(alarm, topGroups: groups.map { GroupAttribution.shares(of: alarm, groups: $0) }))
+                events.append(.alarm(alarm, topGroups: groups.map { GroupAttribution.shares(of: alarm, groups: $0) }))
             }
             if let change = step.networkChange {
-                output.events.append(.networkChange(change, topGroups: groups.map { GroupAttribution.shares(of: change, groups: $0) }))
+                events.append(.networkChange(change, topGroups: groups.map { GroupAttribution.shares(of: change, groups: $0) }))
             }
-            if let end = step.excursionEnd { output.events.append(.excursionEnd(end)) }
+            if let end = step.excursionEnd { events.append(.excursionEnd(end)) }
         }
-        return output
+        return events
     }
 
     /// The events that end a run: the network since the last alarm when the input ended inside
