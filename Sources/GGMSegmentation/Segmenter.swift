@@ -382,6 +382,12 @@ final class SearchContext {
                                     comparison: comparison, precision: precision,
                                     mean: (0..<p).map { centre[$0] + scale[$0] * model.mean[$0] }))
         }
+        // Each segment's fold models (the fit without each fold's rows), once per segment: an
+        // interior segment is the right side of one change and the left side of the next.
+        var foldModels: [[SegmentModel]] = []
+        if !changePoints.isEmpty {
+            for model in models { foldModels.append(try self.foldModels(model)) }
+        }
         var changes: [ChangePoint] = []
         for (i, tau) in changePoints.enumerated() {
             let local = bounds[i]..<bounds[i + 2]
@@ -390,7 +396,7 @@ final class SearchContext {
                 - crossValidatedLoss(right.range, warmStart: right.fit)
             let curve: [GainPoint]
             if let known = curves[key(local)] { curve = known } else { curve = try bestSplit(local)?.curve ?? [] }
-            let increments = try crossFittedIncrements(left: left, right: right)
+            let increments = crossFittedIncrements(left: left, leftFolds: foldModels[i], right: right, rightFolds: foldModels[i + 1])
             let (interval, stability) = bootstrap(increments, start: local.lowerBound, change: tau, replicate: i)
             var profile: [Double] = []
             var running = 0.0
@@ -407,23 +413,25 @@ final class SearchContext {
                             crossValidatedLossByChanges: crossValidatedPath, fits: fits)
     }
 
+    /// The models of a segment fitted without each fold's rows (fold `f` at index `f`).
+    func foldModels(_ model: SegmentModel) throws(SegmentationError) -> [SegmentModel] {
+        let all = grams.moments(model.range)
+        var out: [SegmentModel] = []
+        for f in 0..<grams.folds {
+            var train = all
+            train -= grams.moments(model.range, fold: f)
+            out.append(try fit(train, range: model.range, warmStart: model.fit))
+        }
+        return out
+    }
+
     /// `d_t = loss_right(x_t) - loss_left(x_t)` for every row of the two segments, each row's loss
     /// under its own segment's model taken from the fit without the row's fold (cross-fitting), so
     /// that rows do not look better explained by the model they were fitted to.
-    func crossFittedIncrements(left: SegmentModel, right: SegmentModel) throws(SegmentationError) -> [Double] {
+    func crossFittedIncrements(left: SegmentModel, leftFolds: [SegmentModel],
+                               right: SegmentModel, rightFolds: [SegmentModel]) -> [Double] {
         let p = grams.dimension
         let folds = grams.folds
-        func foldModels(_ model: SegmentModel) throws(SegmentationError) -> [SegmentModel] {
-            let all = grams.moments(model.range)
-            var out: [SegmentModel] = []
-            for f in 0..<folds {
-                var train = all
-                train -= grams.moments(model.range, fold: f)
-                out.append(try fit(train, range: model.range, warmStart: model.fit))
-            }
-            return out
-        }
-        let leftFolds = try foldModels(left), rightFolds = try foldModels(right)
         var d: [Double] = []
         d.reserveCapacity(right.range.upperBound - left.range.lowerBound)
         grams.data.elements.withUnsafeBufferPointer { x in

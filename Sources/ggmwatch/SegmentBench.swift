@@ -44,9 +44,8 @@ enum SegmentBench {
         let search = try BenchClock.time(repetitions: settings.repetitions) {
             segmentation = try Segmenter(settings: settingsUsed).segment(x)
         }
-        var covariance = Matrix(rows: p, columns: p)
         let whole = grams.moments(0..<n)
-        covariance = whole.covariance(about: whole.mean)
+        let covariance = whole.covariance(about: whole.mean)
         let estimator = settingsUsed.estimator(rows: n, columns: p)
         let oneFit = try BenchClock.time(repetitions: settings.repetitions) {
             _ = try estimator.fit(covariance: covariance, sampleSize: n)
