@@ -1,4 +1,4 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.2
 import PackageDescription
 
 // No unsafe flags anywhere: SwiftPM refuses a dependency (by URL and version) that has them.
@@ -7,7 +7,7 @@ import PackageDescription
 
 let package = Package(
     name: "ggmwatch",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v14)],
     products: [
         // `import GGMWatch`: numerics, data, estimation, detection and segmentation (the umbrella re-exports them).
         .library(name: "GGMWatch", targets: ["GGMWatch"]),
@@ -17,12 +17,20 @@ let package = Package(
         .library(name: "GGMExperiments", targets: ["GGMExperiments"]),
         // Offline segmentation: every network change of a recorded stream and each segment's network.
         .library(name: "GGMSegmentation", targets: ["GGMSegmentation"]),
+        // The service: many named streams over HTTP, durable state (SQLite or PostgreSQL), live events, a dashboard.
+        .library(name: "GGMServer", targets: ["GGMServer"]),
         .executable(name: "ggmwatch", targets: ["ggmwatch"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         // `swift package generate-documentation --target GGMWatch` (the DocC catalog in Sources/GGMWatch).
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
+        // The service (GGMServer only; the library modules depend on none of these).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // Numerics: dense and sparse matrices, Cholesky, special functions, seeded RNG.
@@ -45,10 +53,23 @@ let package = Package(
         .target(name: "GGMSegmentation", dependencies: ["GGMCore", "GGMEstimation", "GGMDetection"]),
         // SVG/HTML report (the library modules never depend on it).
         .target(name: "GGMReport", dependencies: ["GGMCore"]),
+        // The service: HTTP API under /v1, storage (SQLite through GRDB, PostgreSQL with leases), SSE, dashboard, metrics.
+        .target(
+            name: "GGMServer",
+            dependencies: [
+                "GGMCore", "GGMData", "GGMEstimation", "GGMDetection", "GGMReport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Resources/openapi.json"), .copy("Resources/dashboard.js")]
+        ),
         .executableTarget(
             name: "ggmwatch",
             dependencies: [
-                "GGMCore", "GGMData", "GGMEstimation", "GGMDetection", "GGMSimulation", "GGMEvaluation", "GGMExperiments", "GGMSegmentation", "GGMReport",
+                "GGMCore", "GGMData", "GGMEstimation", "GGMDetection", "GGMSimulation", "GGMEvaluation", "GGMExperiments", "GGMSegmentation", "GGMReport", "GGMServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -61,5 +82,9 @@ let package = Package(
         .testTarget(name: "GGMExperimentsTests", dependencies: ["GGMExperiments"]),
         .testTarget(name: "GGMSegmentationTests", dependencies: ["GGMSegmentation", "GGMSimulation", "GGMEvaluation"]),
         .testTarget(name: "GGMReportTests", dependencies: ["GGMReport"]),
+        .testTarget(name: "GGMServerTests", dependencies: [
+            "GGMServer", "GGMDetection", "GGMSimulation",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
     ]
 )

@@ -114,45 +114,35 @@ struct ThresholdOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Seed of the calibration's simulations.")
     var seed: UInt64 = 1
 
-    static let defaultARL = CalibrationSettings().target.averageRunLengthValue ?? 5000
+    static let defaultARL = ThresholdChoice.defaultARL
+
+    /// The options as the library's threshold choice (one set of checks for every front end).
+    var choice: ThresholdChoice {
+        ThresholdChoice(arl: arl, falseAlarmProb: falseAlarmProbability, horizon: horizon, alpha: alpha,
+                        threshold: threshold, localThreshold: localThreshold, null: null, replicates: replicates, seed: seed)
+    }
+
+    /// The command-line spelling of a threshold setting's library name.
+    static func spell(_ name: String) -> String {
+        switch name {
+        case "falseAlarmProb": return "--false-alarm-prob"
+        case "localThreshold": return "--local-threshold"
+        default: return "--" + name
+        }
+    }
 
     func validate() throws {
-        let calibrated = arl != nil || falseAlarmProbability != nil
-        let explicit = threshold != nil || localThreshold != nil
-        let modes = [calibrated, alpha != nil, explicit].filter { $0 }.count
-        guard modes <= 1 else {
-            throw ValidationError("Choose one way to set thresholds: --arl or --false-alarm-prob (calibrated), --alpha (nominal), or --threshold/--local-threshold (explicit).")
+        if let problem = choice.problem(spell: Self.spell) {
+            throw ValidationError(problem.prefix(1).uppercased() + problem.dropFirst() + ".")
         }
-        if arl != nil && falseAlarmProbability != nil { throw ValidationError("Give --arl or --false-alarm-prob, not both.") }
-        if let arl, !(arl >= 10 && arl.isFinite) { throw ValidationError("--arl must be at least 10 observations.") }
-        if let q = falseAlarmProbability {
-            guard q > 0 && q < 1 else { throw ValidationError("--false-alarm-prob must be in (0, 1).") }
-            guard let horizon, horizon >= 1 else { throw ValidationError("--false-alarm-prob needs --horizon (observations).") }
-        } else if horizon != nil {
-            throw ValidationError("--horizon goes with --false-alarm-prob.")
-        }
-        if let alpha, !(alpha > 0 && alpha < 1) { throw ValidationError("--alpha must be in (0, 1).") }
-        guard replicates >= 20 else { throw ValidationError("--replicates must be at least 20.") }
     }
 
     /// The threshold rule; explicit thresholds must cover the statistics the detector uses.
     func rule(detector: DetectorKind, severalWindows: Bool = false) throws -> ThresholdRule {
-        if let alpha { return .nominal(alpha: alpha) }
-        if threshold != nil || localThreshold != nil {
-            if severalWindows {
-                throw ValidationError("--threshold and --local-threshold set one window's thresholds; with --windows calibrate them all (--arl or --false-alarm-prob) or use --alpha.")
-            }
-            if detector.usesGlobal && threshold == nil { throw ValidationError("--detector \(detector.rawValue) needs --threshold for the global statistic.") }
-            if detector.usesLocal && localThreshold == nil { throw ValidationError("--detector \(detector.rawValue) needs --local-threshold for the local statistic.") }
-            return .fixed(global: threshold, local: localThreshold)
+        switch choice.rule(detector: detector, severalWindows: severalWindows, spell: Self.spell) {
+        case let .success(rule): return rule
+        case let .failure(error): throw ValidationError(error.message.prefix(1).uppercased() + error.message.dropFirst() + ".")
         }
-        let target: CalibrationTarget
-        if let q = falseAlarmProbability, let horizon {
-            target = .falseAlarmProbability(q, horizon: horizon)
-        } else {
-            target = .averageRunLength(arl ?? Self.defaultARL)
-        }
-        return .calibrated(CalibrationSettings(target: target, null: null, replicates: replicates, seed: seed))
     }
 }
 

@@ -102,9 +102,7 @@ enum DynamicsNote {
 
 extension ThresholdOptions {
     /// Whether any option that sets thresholds was given (otherwise a model file's thresholds apply).
-    var anyGiven: Bool {
-        arl != nil || falseAlarmProbability != nil || alpha != nil || threshold != nil || localThreshold != nil
-    }
+    var anyGiven: Bool { choice.anyGiven }
 }
 
 extension NetworkFile {

@@ -56,6 +56,8 @@ public struct MonitoredStream<Score: WindowScore>: Codable, Sendable {
         public var duplicate: Bool
         /// Whether rows are held until a calibration is installed.
         public var awaitingCalibration: Bool
+        /// The monitor's steps for the applied rows (statistics and thresholds of each scored window).
+        public var steps: [MonitorStep] = []
     }
 
     /// Why a batch was not applied. Nothing of it was.
@@ -112,16 +114,21 @@ public struct MonitoredStream<Score: WindowScore>: Codable, Sendable {
         let raised = copy.record(MonitorDriver<Score>.events(of: steps, groups: groups))
         self = copy
         return BatchOutcome(accepted: rows.count - skip, next: next, events: raised, duplicate: false,
-                            awaitingCalibration: awaitingCalibration)
+                            awaitingCalibration: awaitingCalibration, steps: steps)
     }
 
     /// Installs a finished calibration: the held rows are scored and their events returned.
     public mutating func install(_ result: CalibrationResult) throws(MonitorError) -> [SequencedEvent] {
+        try installScoring(result).events
+    }
+
+    /// ``install(_:)``, with the monitor's steps for the held rows.
+    public mutating func installScoring(_ result: CalibrationResult) throws(MonitorError) -> (events: [SequencedEvent], steps: [MonitorStep]) {
         var copy = self
         let steps = try copy.monitor.install(result)
         let raised = copy.record(MonitorDriver<Score>.events(of: steps, groups: groups))
         self = copy
-        return raised
+        return (raised, steps)
     }
 
     private mutating func record(_ new: [MonitorEvent]) -> [SequencedEvent] {
