@@ -83,7 +83,7 @@ let package = Package(
         .testTarget(name: "GGMSegmentationTests", dependencies: ["GGMSegmentation", "GGMSimulation", "GGMEvaluation"]),
         .testTarget(name: "GGMReportTests", dependencies: ["GGMReport"]),
         .testTarget(name: "GGMServerTests", dependencies: [
-            "GGMServer", "GGMDetection", "GGMSimulation",
+            "GGMServer", "GGMCore", "GGMDetection", "GGMSimulation",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
     ]
