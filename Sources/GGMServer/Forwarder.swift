@@ -9,7 +9,7 @@ import NIOCore
 /// Forwards a request for a stream held by another process (several processes on one
 /// PostgreSQL database) to that process, and its reply back. The forwarded request carries
 /// ``marker`` so that a process that does not hold the stream either never forwards it again
-/// (it answers 503 with `Retry-After`, the stream is moving) .
+/// (it answers 503 with `Retry-After`: the stream is moving).
 enum Forwarder {
     static let marker = HTTPField.Name("X-GGMWatch-Forwarded")!
     /// Headers passed on both ways.
@@ -20,6 +20,16 @@ enum Forwarder {
         configuration.timeoutIntervalForRequest = 60
         return URLSession(configuration: configuration)
     }()
+
+    /// A GET to another process (marked as forwarded); the body of a 200 reply, nil otherwise.
+    static func get(_ url: String) async -> Data? {
+        guard let target = URL(string: url) else { return nil }
+        var request = URLRequest(url: target)
+        request.setValue("1", forHTTPHeaderField: marker.rawName)
+        request.timeoutInterval = 5
+        guard let (data, reply) = try? await session.data(for: request), (reply as? HTTPURLResponse)?.statusCode == 200 else { return nil }
+        return data
+    }
 
     static func forward(_ request: Request, to base: String, maxBody: Int = 64 << 20) async -> Response {
         guard let url = URL(string: base + request.uri.description) else {

@@ -56,7 +56,8 @@ public final class StreamService: Sendable {
         if let problem = configuration.problem { throw ServiceError(problem) }
         self.configuration = configuration
         registry = StreamRegistry(store: store, metrics: metrics, limits: configuration.limits,
-                                  advertisedURL: configuration.forwardingURL)
+                                  advertisedURL: configuration.forwardingURL,
+                                  serverID: store.sharesStreams ? configuration.serverID : nil)
         _ = try await registry.restoreAll()
         if let seconds = store.heartbeatSeconds {
             let registry = registry
@@ -160,7 +161,27 @@ public final class StreamService: Sendable {
             }
         }
         router.get("/v1/streams") { _, _ in
-            Self.json(.ok, ["streams": await Self.statuses(registry)])
+            guard registry.store.sharesStreams else { return Self.json(.ok, ["streams": await Self.statuses(registry)]) }
+            // Several processes: every stream of the store, each status from the process that holds it.
+            var streams: [JSONValue] = [], unavailable: [String] = []
+            let names = (try? await registry.store.names()) ?? []
+            for name in names {
+                switch try? await registry.resolve(name) {
+                case let .local(host)?:
+                    if let value = try? JSONDecoder().decode(JSONValue.self, from: WireJSON.encoder().encode(await host.status())) { streams.append(value) }
+                case let .remote(_, url)?:
+                    if let data = await Forwarder.get(url + "/v1/streams/" + name), let value = try? JSONDecoder().decode(JSONValue.self, from: data) {
+                        streams.append(value)
+                    } else {
+                        unavailable.append(name)
+                    }
+                case .missing?: break
+                case nil: unavailable.append(name)
+                }
+            }
+            var body: [String: JSONValue] = ["streams": .array(streams)]
+            if !unavailable.isEmpty { body["unavailable"] = .array(unavailable.map { .string($0) }) }
+            return Self.json(.ok, body)
         }
         router.get("/v1/streams/{name}") { request, context in
             try await Self.withStream(registry, request, context) { host, _ in Self.json(.ok, await host.status()) }
@@ -369,7 +390,7 @@ public struct ServiceError: Error, CustomStringConvertible, Sendable {
 
 extension StreamHost {
     func status() -> StreamStatus {
-        StreamStatus(definition: definition, served: served, calibrating: calibrating, owner: nil)
+        StreamStatus(definition: definition, served: served, calibrating: calibrating, owner: owner)
     }
 
     func events(after sequence: Int, limit: Int) -> [SequencedEvent] {

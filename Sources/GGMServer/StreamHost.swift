@@ -8,6 +8,8 @@ import GGMDetection
 /// one is looked at); reads see the last committed state.
 actor StreamHost {
     let definition: StreamDefinition
+    /// This process's name when several share the store (the stream's status says who holds it).
+    let owner: String?
     private(set) var served: ServedStream
     private let store: any StreamStore
     private let metrics: ServiceMetrics
@@ -23,7 +25,8 @@ actor StreamHost {
     private var waiting: [CheckedContinuation<Void, Never>] = []
 
     init(definition: StreamDefinition, served: ServedStream, store: any StreamStore, metrics: ServiceMetrics,
-         calibrations: CalibrationQueue, snapshotEvery: Int) {
+         calibrations: CalibrationQueue, snapshotEvery: Int, owner: String? = nil) {
+        self.owner = owner
         self.definition = definition
         self.served = served
         self.store = store

@@ -10,8 +10,12 @@ actor StreamRegistry {
     let calibrations = CalibrationQueue()
     let limits: ServiceLimits
 
-    init(store: any StreamStore, metrics: ServiceMetrics, limits: ServiceLimits, advertisedURL: String) {
+    /// This process's name when several share the store.
+    let serverID: String?
+
+    init(store: any StreamStore, metrics: ServiceMetrics, limits: ServiceLimits, advertisedURL: String, serverID: String? = nil) {
         self.advertisedURL = advertisedURL
+        self.serverID = serverID
         self.store = store
         self.metrics = metrics
         self.limits = limits
@@ -59,7 +63,7 @@ actor StreamRegistry {
 
     private func makeHost(definition: StreamDefinition, served: ServedStream) -> StreamHost {
         StreamHost(definition: definition, served: served, store: store, metrics: metrics, calibrations: calibrations,
-                   snapshotEvery: limits.snapshotEvery)
+                   snapshotEvery: limits.snapshotEvery, owner: serverID)
     }
 
     func host(_ name: String) -> StreamHost? { hosts[name] }
