@@ -31,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // Numerics: dense and sparse matrices, Cholesky, special functions, seeded RNG.
@@ -63,6 +64,7 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             resources: [.copy("Resources/openapi.json"), .copy("Resources/dashboard.js")]
         ),
@@ -71,6 +73,7 @@ let package = Package(
             dependencies: [
                 "GGMCore", "GGMData", "GGMEstimation", "GGMDetection", "GGMSimulation", "GGMEvaluation", "GGMExperiments", "GGMSegmentation", "GGMReport", "GGMServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "GGMCoreTests", dependencies: ["GGMCore"], resources: [.copy("Fixtures")]),

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Renders a ggmwatch HTML report with headless Chromium and saves a PNG screenshot,
-# so the report can be checked the way a person sees it.
+# Renders a ggmwatch HTML report (or a page served by `ggmwatch serve`, given by its http:// URL)
+# with headless Chromium and saves a PNG screenshot, so it can be checked the way a person sees it.
+# A served page runs its scripts for WAIT_MS (default 5000) first (--timeout: a virtual-time budget
+# never runs out while the dashboard's live feeds hold their requests open).
 #
-# Usage: scripts/screenshot-report.sh REPORT.html OUT.png [WIDTHxHEIGHT] [SCALE]
+# Usage: scripts/screenshot-report.sh REPORT.html|URL OUT.png [WIDTHxHEIGHT] [SCALE]
 #   WIDTHxHEIGHT defaults to 1400x3000 (CSS pixels); make the height generous: the empty
 #   background below the page is cut off afterwards when ImageMagick is installed (TRIM=0 keeps it).
 #   SCALE is the device scale factor (default 1); 0.75 gives a smaller PNG of the same layout.
@@ -21,10 +23,17 @@ scale=${4:-1}
 width=${size%x*}
 height=${size#*x}
 
-if [ ! -f "$report" ]; then
-    echo "error: no such report: $report" >&2
-    exit 1
-fi
+wait=()
+case "$report" in
+http://*|https://*) page="$report"; wait=(--timeout="${WAIT_MS:-5000}") ;;
+*)
+    if [ ! -f "$report" ]; then
+        echo "error: no such report: $report" >&2
+        exit 1
+    fi
+    page="file://$(cd "$(dirname "$report")" && pwd)/$(basename "$report")"
+    ;;
+esac
 
 browser=""
 for candidate in chromium chromium-browser google-chrome; do
@@ -38,7 +47,6 @@ if [ -z "$browser" ]; then
     exit 1
 fi
 
-abs_report=$(cd "$(dirname "$report")" && pwd)/$(basename "$report")
 abs_out=$(mkdir -p "$(dirname "$out")" && cd "$(dirname "$out")" && pwd)/$(basename "$out")
 profile=$(mktemp -d)
 trap 'rm -rf "$profile"' EXIT
@@ -48,7 +56,8 @@ trap 'rm -rf "$profile"' EXIT
     --user-data-dir="$profile" --no-first-run --disable-extensions \
     --force-device-scale-factor="$scale" \
     --window-size="$width,$height" --screenshot="$abs_out" \
-    "file://$abs_report" >/dev/null 2>&1
+    "${wait[@]}" \
+    "$page" >/dev/null 2>&1
 
 if [ ! -s "$abs_out" ]; then
     echo "error: Chromium produced no screenshot" >&2

@@ -9,9 +9,9 @@ let ggmwatchURL = Context.environment["GGMWATCH_URL"] ?? "https://github.com/ggm
 
 let package = Package(
     name: "Downstream",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v14)],
     dependencies: [
-        .package(url: ggmwatchURL, from: "0.7.0"),
+        .package(url: ggmwatchURL, from: "0.8.0"),
     ],
     targets: [
         .executableTarget(name: "Downstream", dependencies: [.product(name: "GGMWatch", package: "ggmwatch")]),

@@ -156,6 +156,16 @@ enum Dashboard {
                 lastValue = t
             }
         }
+        // Rows with no scored window (a burn-in after an alarm, a calibration pending) are gaps, not lines.
+        lines = lines.map { line in
+            var out = line
+            out.points = []
+            for point in line.points {
+                if let last = out.points.last, point.index > last.index + 1 { out.points.append(SeriesPoint(index: last.index + 1, value: .nan)) }
+                out.points.append(point)
+            }
+            return out
+        }
         let alarms = card.served.stream.monitor.alarms.filter { $0.index >= first.index }.enumerated().map { k, alarm in
             ReportAlarm(index: alarm.index, label: "A\(k + 1)", detector: alarm.firedBy.map(\.rawValue).joined(separator: "+"),
                         estimatedChange: alarm.estimatedChange, estimatedChangeLabel: alarm.estimatedChangeLabel,

@@ -5,6 +5,7 @@ import Hummingbird
 import Logging
 import HTTPTypes
 import NIOCore
+import ServiceLifecycle
 
 /// How a `ggmwatch serve` process runs.
 public struct ServiceConfiguration: Sendable {
@@ -233,7 +234,11 @@ public final class StreamService: Sendable {
                 case let .batch(e):
                     return Self.error(.unprocessableContent, "\(e.description); nothing of the batch was applied")
                 case let .store(e):
-                    return Self.error(.serviceUnavailable, "\(e.description); nothing of the batch was applied, send it again")
+                    // Another process took the stream over: forget it here; the resend goes to the holder.
+                    if case .leasedElsewhere = e { await registry.drop(host.name) }
+                    var response = Self.error(.serviceUnavailable, "\(e.description); nothing of the batch was applied, send it again")
+                    response.headers[.retryAfter] = "1"
+                    return response
                 case .gone:
                     return Self.notFound(context)
                 }
@@ -268,7 +273,8 @@ public final class StreamService: Sendable {
                 headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
                 body: ResponseBody { writer in
                     try await writer.write(ByteBuffer(string: ": ggmwatch events of \(host.name)\nretry: 2000\n\n"))
-                    for await event in events {
+                    // A graceful stop ends the feed (the client reconnects with Last-Event-ID elsewhere or later).
+                    for try await event in events.cancelOnGracefulShutdown() {
                         let data = (try? WireJSON.encoder().encode(WireEvent(sequenced: event))) ?? Data("{}".utf8)
                         try await writer.write(ByteBuffer(string: "id: \(event.sequence)\nevent: \(event.event.name)\ndata: \(String(decoding: data, as: UTF8.self))\n\n"))
                     }

@@ -94,6 +94,15 @@ actor StreamRegistry {
         }
     }
 
+    /// Forgets a stream this process no longer holds (its lease was taken over): the next request
+    /// for it resolves to the holder.
+    func drop(_ name: String) async {
+        guard let host = hosts.removeValue(forKey: name) else { return }
+        await host.close()
+        metrics.remove(stream: name)
+        metrics.streamCount(hosts.count)
+    }
+
     /// One heartbeat (several processes on one store): renews this process's leases, drops the
     /// streams whose lease was lost (another process took them over), and takes over the streams
     /// no live process holds. Returns the names taken over.
@@ -151,6 +160,8 @@ actor StreamRegistry {
         }
         let host = makeHost(definition: stored.definition, served: served)
         try await host.replay(stored.batches)
+        // Two requests may have restored the stream at once: the first one in serves, the other copy is dropped unused.
+        if let existing = hosts[name] { return existing }
         hosts[name] = host
         metrics.streamCount(hosts.count)
         await host.startCalibrationIfNeeded()

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 
 /// `ggmwatch bench`: speed and memory benchmarks, each figure against a baseline measured in the same run.
-struct BenchCommand: ParsableCommand {
+struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmark the estimators, the streaming statistics and the monitor's memory.",
@@ -15,6 +15,9 @@ struct BenchCommand: ParsableCommand {
           stream      per-observation throughput of the incremental global (p = 100, 452, 1000) and \
         local (p = 100, 452) statistics and of the whole monitor (p = 100, 452); baseline recomputing \
         the statistic from the stored window at every step.
+          serve       sustained rows/s through `ggmwatch serve` (in-process, loopback HTTP, SQLite) with \
+        100 streams at p = 20 and 10 at p = 200, batch latency p50/p99; baseline the same rows through \
+        `ggmwatch monitor`, two processes at a time.
           memory      peak resident memory while one monitor reads 1,000,000 simulated rows at p = 50 \
         (run it alone: the peak is process-wide).
         Build in release: swift run -c release ggmwatch bench
@@ -22,10 +25,10 @@ struct BenchCommand: ParsableCommand {
     )
 
     enum Suite: String, ExpressibleByArgument, CaseIterable {
-        case estimators, stream, segment, memory, all
+        case estimators, stream, segment, serve, memory, all
     }
 
-    @Option(help: "Which benchmarks: \(Suite.allValueStrings.joined(separator: ", ")) (all = memory, then estimators, stream and segment).")
+    @Option(help: "Which benchmarks: \(Suite.allValueStrings.joined(separator: ", ")) (all = memory, then estimators, stream, segment and serve).")
     var suite: Suite = .all
 
     @Option(help: "Repetitions of each measurement (the best is reported).")
@@ -44,7 +47,7 @@ struct BenchCommand: ParsableCommand {
         guard repetitions >= 1 else { throw ValidationError("--repetitions must be at least 1 (got \(repetitions)).") }
     }
 
-    func run() throws {
+    func run() async throws {
         let settings = BenchSettings(repetitions: repetitions, quick: quick, seed: seed)
         var stderr = StandardErrorStream()
         let log: (String) -> Void = { print($0, to: &stderr) }
@@ -53,6 +56,7 @@ struct BenchCommand: ParsableCommand {
         if suite == .estimators || suite == .all { results += try EstimatorBench.run(settings, log: log) }
         if suite == .stream || suite == .all { results += try StreamBench.run(settings, log: log) }
         if suite == .segment || suite == .all { results += try SegmentBench.run(settings, log: log) }
+        if suite == .serve || suite == .all { results += try await ServeBench.run(settings, log: log) }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -478,6 +478,9 @@ enum BenchReport {
             case "segment":
                 out.append("Offline segmentation: a segment's moments from the cumulative Grams against summing its rows")
                 out.append("(ratio = speed-up), and the whole search against one cold fit of the whole stream (ratio = multiple).")
+            case "serve":
+                out.append("Sustained rows/s through the service (every batch stored before its reply), against the same rows")
+                out.append("through `ggmwatch monitor` in the same run (ratio = service / monitor).")
             default:
                 out.append("Peak resident memory (VmHWM) while one monitor processes a simulated stream at p = 50.")
             }

@@ -92,11 +92,16 @@ final class ServerProcess: @unchecked Sendable {
         process.waitUntilExit()
     }
 
-    /// SIGTERM, and waits for the graceful stop.
-    func terminate() {
+    /// SIGTERM, and waits for the graceful stop (a test failure, then SIGKILL, after `seconds`).
+    func terminate(seconds: Double = 20) {
         guard let process = lock.withLock({ self.process }), process.isRunning else { return }
         process.terminate()
-        process.waitUntilExit()
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        if process.isRunning {
+            Issue.record("the server did not stop within \(seconds) s of SIGTERM")
+            kill()
+        }
     }
 
     var log: String { (try? String(contentsOf: directory.appendingPathComponent("serve.log"), encoding: .utf8)) ?? "" }
@@ -226,24 +231,66 @@ struct ServerProcessTests {
                 return status["next"] as? Int == n && status["pendingCalibration"] as? Bool == false && status["calibrating"] as? Bool == false
             }
             #expect(done, "stream s\(s)")
-            let served = try await HTTP.get(server.base + "/v1/streams/s\(s)/events").array.map { event -> [String: Any] in
-                var e = event
-                e["sequence"] = nil
-                return e
-            }
             let expected = try Self.monitorEvents(csv: dir.appendingPathComponent("s\(s).csv"))
             #expect(expected.contains { $0["event"] as? String == "alarm" }, "stream s\(s)")
-            #expect(served.count == expected.count, "stream s\(s): \(served.count) events served, \(expected.count) from monitor")
-            for (k, (got, want)) in zip(served, expected).enumerated() {
-                #expect(sameJSON(got, want), "stream s\(s), event \(k + 1): served \(got["event"] ?? "") at \(got["index"] ?? ""), monitor \(want["event"] ?? "") at \(want["index"] ?? "")")
-            }
+            expectSameEvents(try await HTTP.get(server.base + "/v1/streams/s\(s)/events").array, expected, "stream s\(s)")
         }
         server.terminate()
+    }
+
+    /// The dashboard in headless Chromium (Debian's package): the page lists every stream with its
+    /// chart and alarms, and its script ran (the live line says when it last updated).
+    @Test(.enabled(if: Browser.path != nil, "chromium not found (apt-get install chromium)"))
+    func theDashboardShowsTheStreamsInABrowser() async throws {
+        let dir = try Fixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let server = ServerProcess(arguments: ["--database", dir.appendingPathComponent("streams.sqlite").path], directory: dir)
+        try await server.start()
+        let columns = Fixture.columns(6)
+        for (name, seed) in [("boiler-3", UInt64(8)), ("turbine-1", UInt64(9))] {
+            #expect(try await HTTP.post(server.base + "/v1/streams", ServerAPITests.createBody(name, settings: ServerAPITests.nominal, columns: columns)).status == 201)
+            let rows = Fixture.rows(p: 6, n: 900, change: 500, seed: seed)
+            #expect(try await HTTP.post(server.base + "/v1/streams/\(name)/observations?first=0", Fixture.json(rows[...])).status == 200)
+        }
+        let dom = try Browser.dumpDOM(server.base + "/", profile: dir.appendingPathComponent("chromium"))
+        server.terminate()
+        #expect(dom.contains(#"data-stream="boiler-3""#))
+        #expect(dom.contains(#"data-stream="turbine-1""#))
+        #expect(dom.components(separatedBy: "<svg").count - 1 >= 2)
+        #expect(dom.contains(#"class="alarm""#))
+        #expect(dom.contains("live, updated"), "the page's script did not run: \(dom.prefix(2000))")
     }
 
     @Test func refusesANonLoopbackAddressWithoutAToken() throws {
         let result = try Binary.run(["serve", "--host", "0.0.0.0", "--port", "0", "--database", "/tmp/ggmwatch-never-\(UUID().uuidString).sqlite"])
         #expect(result.status != 0)
         #expect(result.stderr.contains("token"))
+    }
+}
+
+/// Headless Chromium (Debian's `chromium`).
+enum Browser {
+    static let path: String? = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
+        .first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    /// The page's DOM after its scripts ran for 5 seconds (`--timeout`: a virtual-time budget never
+    /// expires while the page's live feeds keep their requests open).
+    static func dumpDOM(_ url: String, profile: URL) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try #require(path))
+        process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-extensions",
+                             "--user-data-dir=\(profile.path)", "--timeout=5000", "--dump-dom", url]
+        let out = profile.deletingLastPathComponent().appendingPathComponent("dom.html")
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: out)
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        // A page that keeps connections open must not hang the test: Chromium gets 60 s.
+        let deadline = Date().addingTimeInterval(60)
+        while process.isRunning && Date() < deadline { usleep(50_000) }
+        if process.isRunning { process.terminate(); Issue.record("chromium did not finish within 60 s") }
+        process.waitUntilExit()
+        return try String(contentsOf: out, encoding: .utf8)
     }
 }

@@ -220,3 +220,18 @@ func sameJSON(_ a: Any, _ b: Any) -> Bool {
         return "\(a)" == "\(b)"
     }
 }
+
+/// Expects the API's events to be `expected` (JSON objects without `sequence`), in order and
+/// numbered 1, 2, ... (`numbered`: the sequence numbers are checked too).
+func expectSameEvents(_ served: [[String: Any]], _ expected: [[String: Any]], _ what: String, numbered: Bool = true,
+                      sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(served.count == expected.count, "\(what): \(served.count) events served, \(expected.count) expected", sourceLocation: sourceLocation)
+    for (k, (got, want)) in zip(served, expected).enumerated() {
+        var stripped = got
+        let sequence = stripped.removeValue(forKey: "sequence") as? Int
+        if numbered { #expect(sequence == k + 1, "\(what), event \(k + 1): sequence \(sequence ?? -1)", sourceLocation: sourceLocation) }
+        #expect(sameJSON(stripped, want),
+                "\(what), event \(k + 1): served \(got["event"] ?? "") at \(got["index"] ?? ""), expected \(want["event"] ?? "") at \(want["index"] ?? "")",
+                sourceLocation: sourceLocation)
+    }
+}

@@ -100,13 +100,7 @@ struct ServerAPITests {
                 first += n
                 k += 1
             }
-            #expect(raised.count == expected.count)
-            for (k, (got, want)) in zip(raised, expected).enumerated() {
-                #expect(got["sequence"] as? Int == k + 1)
-                var stripped = got
-                stripped["sequence"] = nil
-                #expect(sameJSON(stripped, want.wireObject), "event \(k + 1): \(want.name)")
-            }
+            expectSameEvents(raised, expected.map(\.wireObject), "the replies")
             let all = try await api.call(.get, "/v1/streams/s/events")
             #expect(all.array.count == expected.count)
             let later = try await api.call(.get, "/v1/streams/s/events?after=1")
@@ -273,13 +267,7 @@ struct ServerAPITests {
                 return status.object["pendingCalibration"] as? Bool == false && status.object["calibrating"] as? Bool == false
             }
             #expect(done)
-            let events = try await api.call(.get, "/v1/streams/cal/events").array
-            #expect(events.count == expected.count)
-            for (k, (got, want)) in zip(events, expected).enumerated() {
-                var stripped = got
-                #expect(stripped.removeValue(forKey: "sequence") as? Int == k + 1)
-                #expect(sameJSON(stripped, want.wireObject), "event \(k + 1)")
-            }
+            expectSameEvents(try await api.call(.get, "/v1/streams/cal/events").array, expected.map(\.wireObject), "after the calibration")
             let status = try await api.call(.get, "/v1/streams/cal")
             #expect((status.object["calibrations"] as? Int ?? 0) >= 1)
             #expect(status.object["thresholds"] != nil)
@@ -317,14 +305,8 @@ struct ServerAPITests {
             for first in stride(from: 550, to: rows.count, by: 50) {
                 raised += (try await api.call(.post, "/v1/streams/s/observations?first=\(first)", body: Fixture.json(rows[first..<(first + 50)])).object["events"] as? [[String: Any]] ?? []).count
             }
-            let all = try await api.call(.get, "/v1/streams/s/events").array
-            #expect(all.count == expected.count)
             #expect(raised == expected.count)
-            for (got, want) in zip(all, expected) {
-                var stripped = got
-                stripped["sequence"] = nil
-                #expect(sameJSON(stripped, want.wireObject))
-            }
+            expectSameEvents(try await api.call(.get, "/v1/streams/s/events").array, expected.map(\.wireObject), "over both lives")
         }
     }
 
