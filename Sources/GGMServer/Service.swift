@@ -249,7 +249,7 @@ public final class StreamService: Sendable {
         }
         router.get("/v1/streams/{name}/events") { request, context in
             try await Self.withStream(registry, request, context) { host, request in
-            let after = request.uri.queryParameters["after"].flatMap { Int($0) } ?? 0
+            guard let after = Self.sequenceAfter(request) else { return Self.badAfter() }
             let events = await host.events(after: after, limit: 10_000)
             return Self.json(.ok, events.map(WireEvent.init))
             }
@@ -265,8 +265,9 @@ public final class StreamService: Sendable {
                 response.headers[.location] = url + request.uri.description
                 return response
             }
-            let after = request.headers[HTTPField.Name("Last-Event-ID")!].flatMap { Int($0) }
-                ?? request.uri.queryParameters["after"].flatMap { Int($0) } ?? 0
+            // A reconnecting EventSource sends the last id it saw; it wins over `after`.
+            let resumed = request.headers[HTTPField.Name("Last-Event-ID")!].flatMap { Int($0) }.map { max($0, 0) }
+            guard let after = resumed ?? Self.sequenceAfter(request) else { return Self.badAfter() }
             let events = await host.subscribe(after: after)
             return Response(
                 status: .ok,
@@ -283,11 +284,29 @@ public final class StreamService: Sendable {
         }
         router.get("/v1/streams/{name}/chart.svg") { request, context in
             try await Self.withStream(registry, request, context) { host, request in
-            let width = request.uri.queryParameters["width"].flatMap { Double($0) }.map { min(max($0, 300), 2400) } ?? 900
+            // Any width is drawn within 300...2400 pixels; one that is not a number is an error.
+            var width = 900.0
+            if let text = request.uri.queryParameters["width"] {
+                guard let w = Double(text), w.isFinite else {
+                    return Self.error(.badRequest, "width must be a number of pixels (got \"\(text)\")", setting: "width")
+                }
+                width = min(max(w, 300), 2400)
+            }
             return Response(status: .ok, headers: [.contentType: "image/svg+xml"],
                             body: ResponseBody(byteBuffer: ByteBuffer(string: Dashboard.chart(await host.card(), width: width))))
             }
         }
+    }
+
+    /// The `after` query parameter: a non-negative sequence number, 0 when absent, nil when malformed.
+    static func sequenceAfter(_ request: Request) -> Int? {
+        guard let text = request.uri.queryParameters["after"] else { return 0 }
+        guard let after = Int(text), after >= 0 else { return nil }
+        return after
+    }
+
+    static func badAfter() -> Response {
+        error(.badRequest, "after must be a non-negative event sequence number (0: from the first event)", setting: "after")
     }
 
     static func resolve(_ registry: StreamRegistry, _ context: BasicRequestContext) async throws -> StreamRegistry.Resolution {

@@ -29,7 +29,7 @@ public final class ServiceMetrics: Sendable {
     nonisolated(unsafe) private static let streams = MetricNameDescriptor(namespace: "ggmwatch", metricName: "streams", unitName: "count",
                                                       helpText: "Streams served by this process.")
     nonisolated(unsafe) private static let pending = MetricNameDescriptor(namespace: "ggmwatch", metricName: "calibrations_running", unitName: "count",
-                                                      helpText: "Calibrations running or queued.")
+                                                      helpText: "Calibrations running or queued (one runs at a time, on every core).")
 
     public init() {}
 

@@ -209,16 +209,22 @@ final class CancelFlag: @unchecked Sendable {
 actor CalibrationQueue {
     private var running = false
     private var waiting: [CheckedContinuation<Void, Never>] = []
-    private(set) var queued = 0
+    /// Calibrations asked for and not finished (running or queued), for the metrics.
+    private(set) var outstanding = 0
+    let metrics: ServiceMetrics?
+
+    init(metrics: ServiceMetrics? = nil) { self.metrics = metrics }
 
     func run<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
-        queued += 1
+        outstanding += 1
+        metrics?.calibrationsRunning(outstanding)
         if running { await withCheckedContinuation { waiting.append($0) } } else { running = true }
-        queued -= 1
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<T, Never>) in
             Thread.detachNewThread { continuation.resume(returning: work()) }
         }
         if waiting.isEmpty { running = false } else { waiting.removeFirst().resume() }
+        outstanding -= 1
+        metrics?.calibrationsRunning(outstanding)
         return result
     }
 }

@@ -7,7 +7,7 @@ actor StreamRegistry {
     private var hosts: [String: StreamHost] = [:]
     let store: any StreamStore
     let metrics: ServiceMetrics
-    let calibrations = CalibrationQueue()
+    let calibrations: CalibrationQueue
     let limits: ServiceLimits
 
     /// This process's name when several share the store.
@@ -16,6 +16,7 @@ actor StreamRegistry {
     init(store: any StreamStore, metrics: ServiceMetrics, limits: ServiceLimits, advertisedURL: String, serverID: String? = nil) {
         self.advertisedURL = advertisedURL
         self.serverID = serverID
+        calibrations = CalibrationQueue(metrics: metrics)
         self.store = store
         self.metrics = metrics
         self.limits = limits

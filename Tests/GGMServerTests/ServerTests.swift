@@ -364,6 +364,9 @@ struct ServerAPITests {
             #expect(try await api.call(.get, "/dashboard.js").text.contains("EventSource"))
             let chart = try await api.call(.get, "/v1/streams/desk/chart.svg?width=600")
             #expect(chart.text.hasPrefix("<svg"))
+            #expect(try await api.call(.get, "/v1/streams/desk/chart.svg?width=wide").object["setting"] as? String == "width")
+            #expect(try await api.call(.get, "/v1/streams/desk/events?after=-1").object["setting"] as? String == "after")
+            #expect(try await api.call(.get, "/v1/streams/desk/events?after=x").status == 400)
             let document = try await api.call(.get, "/openapi.json")
             #expect((document.object["paths"] as? [String: Any])?["/v1/streams/{name}/observations"] != nil)
         }
