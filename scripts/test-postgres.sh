@@ -3,8 +3,9 @@
 #
 #   scripts/test-postgres.sh start DIR   installs PostgreSQL from Debian's packages if missing, creates a
 #                                        cluster in DIR (owned by the postgres user, trust auth on loopback
-#                                        only), starts it on port $GGMWATCH_PG_PORT (default 55432) and
-#                                        prints the URL the tests take as GGMWATCH_POSTGRES_URL
+#                                        only), starts it on the first free port from $GGMWATCH_PG_PORT
+#                                        (default 55432) and prints the URL the tests take as
+#                                        GGMWATCH_POSTGRES_URL; fails (non-zero) when it cannot
 #   scripts/test-postgres.sh stop DIR    stops it (the cluster in DIR is left for the caller to remove)
 set -euo pipefail
 action="${1:?start or stop}"
@@ -29,14 +30,21 @@ start)
         as_postgres "$bin/initdb" -D "$dir/data" -U postgres -A trust --no-sync >/dev/null
         {
             echo "listen_addresses = '127.0.0.1'"
-            echo "port = $port"
             echo "unix_socket_directories = '$dir'"
             echo "fsync = on"
             echo "max_connections = 200"
         } >> "$dir/data/postgresql.conf"
         printf 'local all all trust\nhost all all 127.0.0.1/32 trust\n' > "$dir/data/pg_hba.conf"
     fi
-    as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null
+    # The first port nothing listens on (another server, an earlier run's).
+    for _ in $(seq 20); do
+        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then port=$((port + 1)); else break; fi
+    done
+    if ! as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -o "-p $port" -w -t 60 start >/dev/null; then
+        echo "PostgreSQL did not start on port $port:" >&2
+        cat "$dir/server.log" >&2 || true
+        exit 1
+    fi
     as_postgres "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -qtAc "SELECT 1 FROM pg_database WHERE datname = 'ggmwatch_test'" | grep -q 1 \
         || as_postgres "$bin/createdb" -h 127.0.0.1 -p "$port" -U postgres ggmwatch_test
     echo "postgres://postgres@127.0.0.1:$port/ggmwatch_test"

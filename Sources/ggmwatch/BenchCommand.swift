@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 
 /// `ggmwatch bench`: speed and memory benchmarks, each figure against a baseline measured in the same run.
-struct BenchCommand: AsyncParsableCommand {
+struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmark the estimators, the streaming statistics and the monitor's memory.",
@@ -47,7 +47,7 @@ struct BenchCommand: AsyncParsableCommand {
         guard repetitions >= 1 else { throw ValidationError("--repetitions must be at least 1 (got \(repetitions)).") }
     }
 
-    func run() async throws {
+    func run() throws {
         let settings = BenchSettings(repetitions: repetitions, quick: quick, seed: seed)
         var stderr = StandardErrorStream()
         let log: (String) -> Void = { print($0, to: &stderr) }
@@ -56,7 +56,14 @@ struct BenchCommand: AsyncParsableCommand {
         if suite == .estimators || suite == .all { results += try EstimatorBench.run(settings, log: log) }
         if suite == .stream || suite == .all { results += try StreamBench.run(settings, log: log) }
         if suite == .segment || suite == .all { results += try SegmentBench.run(settings, log: log) }
-        if suite == .serve || suite == .all { results += try await ServeBench.run(settings, log: log) }
+        if suite == .serve || suite == .all {
+            let collected = BenchResults()
+            try runBlocking { collected.results = try await ServeBench.run(settings, log: { line in
+                var stderr = StandardErrorStream()
+                print(line, to: &stderr)
+            }) }
+            results += collected.results
+        }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -65,4 +72,9 @@ struct BenchCommand: AsyncParsableCommand {
             print(BenchReport.markdown(results))
         }
     }
+}
+
+/// Results handed back from the async service bench.
+final class BenchResults: @unchecked Sendable {
+    var results: [BenchResult] = []
 }

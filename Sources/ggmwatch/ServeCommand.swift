@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import GGMServer
 
-struct ServeCommand: AsyncParsableCommand {
+struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Watch many named streams over HTTP, with state that survives a crash.",
@@ -69,7 +69,12 @@ struct ServeCommand: AsyncParsableCommand {
         guard leaseSeconds >= 1, leaseSeconds.isFinite else { throw ValidationError("--lease-seconds must be at least 1.") }
     }
 
-    func run() async throws {
+    func run() throws {
+        let command = self
+        try runBlocking { try await command.serve() }
+    }
+
+    func serve() async throws {
         var configuration = ServiceConfiguration()
         configuration.host = host
         configuration.port = port

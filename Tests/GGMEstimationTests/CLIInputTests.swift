@@ -216,7 +216,7 @@ struct CLIInputTests {
         (["monitor", "data.csv", "--burn-in", "-5"], "--burn-in must be at least 2."),
         (["calibrate", "data.csv", "--refit-every", "-1"], "--refit-every must be 0 (never) or positive."),
         (["monitor", "data.csv", "--theory-constant", "-1"], "--theory-constant must be positive."),
-        (["monitor", "data.csv", "--alpha", "-0.1"], "--alpha must be in (0, 1)."),
+        (["monitor", "data.csv", "--alpha", "-0.1"], "--alpha must be in (0, 1) (got -0.1)."),
         (["fit", "data.csv", "--lambda", "-1"], "--lambda must be a non-negative number (got -1.0)."),
         (["fit", "data.csv", "--theory-constant", "-2"], "--theory-constant must be a positive number (got -2.0)."),
         (["simulate", "--nodes", "-3", "--segment-lengths", "10"], "--nodes must be a positive number of columns (got -3)."),

@@ -9,7 +9,7 @@ import Testing
 /// taken over within a few seconds with no accepted batch lost: every stream's events are those of
 /// one uninterrupted `ggmwatch monitor` run.
 @Suite("ggmwatch serve: several processes on PostgreSQL", .serialized,
-       .enabled(if: Binary.url != nil && ProcessInfo.processInfo.environment["GGMWATCH_POSTGRES_URL"] != nil,
+       .enabled(if: Binary.url != nil && !(ProcessInfo.processInfo.environment["GGMWATCH_POSTGRES_URL"] ?? "").isEmpty,
                 "set GGMWATCH_POSTGRES_URL (scripts/test-postgres.sh start DIR prints one)"))
 struct ServerPostgresTests {
     static var url: String { ProcessInfo.processInfo.environment["GGMWATCH_POSTGRES_URL"] ?? "" }

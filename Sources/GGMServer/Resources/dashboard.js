@@ -3,9 +3,12 @@
 // - follows each stream's GET /v1/streams/{name}/events/live (Server-Sent Events): an alarm is
 //   added to the stream's table as it is raised;
 // - reloads the page when streams were created or deleted.
+// With ?live=0 the page polls only (no Server-Sent Events: for proxies that buffer them, and for
+// headless browsers whose virtual clock waits for open requests).
 (function () {
   "use strict";
   var sources = {};
+  var sse = !/[?&]live=0(&|$)/.test(window.location.search);
   var live = document.getElementById("live");
 
   function sectionOf(name) {
@@ -39,7 +42,7 @@
   }
 
   function follow(name) {
-    if (sources[name] || typeof EventSource === "undefined") return;
+    if (!sse || sources[name] || typeof EventSource === "undefined") return;
     var section = sectionOf(name);
     var after = section ? section.dataset.sequence || "0" : "0";
     var es = new EventSource("/v1/streams/" + encodeURIComponent(name) + "/events/live?after=" + after);
