@@ -87,7 +87,8 @@ let package = Package(
         .testTarget(name: "GGMReportTests", dependencies: ["GGMReport"]),
         .testTarget(name: "GGMServerTests", dependencies: [
             "GGMServer", "GGMCore", "GGMDetection", "GGMSimulation",
-            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
     ]
 )

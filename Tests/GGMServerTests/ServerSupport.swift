@@ -1,10 +1,12 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import GGMCore
 import GGMDetection
 @testable import GGMServer
 import Hummingbird
-import HummingbirdTesting
-import NIOCore
+import Logging
 import Testing
 
 /// Streams with a known change, their CSV and JSON bodies, and a service on a fresh SQLite file.
@@ -78,25 +80,51 @@ struct Reply {
     var text: String { String(decoding: body, as: UTF8.self) }
 }
 
-/// Requests through the Hummingbird test client, each reply checked against the OpenAPI document.
-struct API {
-    let client: any TestClientProtocol
+/// Requests from a real HTTP client (URLSession) to a service listening on a loopback port, each
+/// reply checked against the OpenAPI document.
+struct API: Sendable {
+    let base: String
     var token: String?
     let contract = OpenAPIContract.shared
+
+    func with(token: String) -> API {
+        var api = self
+        api.token = token
+        return api
+    }
 
     @discardableResult
     func call(_ method: HTTPRequest.Method, _ uri: String, body: String? = nil, contentType: String = "application/json",
               token: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) async throws -> Reply {
-        var headers: HTTPFields = [:]
-        if body != nil { headers[.contentType] = contentType }
-        if let token = token ?? self.token { headers[.authorization] = "Bearer \(token)" }
-        let response = try await client.execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
-        let reply = Reply(status: Int(response.status.code), contentType: response.headers[.contentType], body: Data(buffer: response.body))
+        let reply = try await HTTP.request(method.rawValue, base + uri, body: body.map { Data($0.utf8) }, contentType: contentType,
+                                           token: token ?? self.token)
         for problem in contract.problems(method: method.rawValue, uri: uri, reply: reply) {
             Issue.record("\(method.rawValue) \(uri) -> \(reply.status): \(problem)", sourceLocation: sourceLocation)
         }
         return reply
     }
+}
+
+/// The port an in-process server listens on, set from its start-up callback.
+final class LivePort: @unchecked Sendable {
+    let lock = NSLock()
+    var value = 0
+}
+
+/// Runs `body` against `service` listening on a free loopback port; the server stops afterwards.
+func withLiveService<T: Sendable>(_ service: StreamService, _ body: (API) async throws -> T) async throws -> T {
+    let port = LivePort()
+    var logger = Logger(label: "ggmwatch.serve.tests")
+    logger.logLevel = .critical
+    let app = service.application(logger: logger, onListening: { p in port.lock.withLock { port.value = p } })
+    let server = Task { try await app.runService(gracefulShutdownSignals: []) }
+    defer { server.cancel() }
+    let deadline = Date().addingTimeInterval(30)
+    while port.lock.withLock({ port.value }) == 0 {
+        guard Date() < deadline else { throw ServeFailure(message: "the in-process server did not start listening") }
+        try await Task.sleep(for: .milliseconds(10))
+    }
+    return try await body(API(base: "http://127.0.0.1:\(port.lock.withLock { port.value })"))
 }
 
 /// The OpenAPI document (`Sources/GGMServer/Resources/openapi.json`) as a contract: a reply's

@@ -2,10 +2,9 @@ import Foundation
 import GGMDetection
 @testable import GGMServer
 import Hummingbird
-import HummingbirdTesting
 import Testing
 
-/// The HTTP API in process (Hummingbird's router test client), every reply checked against the
+/// The HTTP API (a service on a loopback port, a real HTTP client), every reply checked against the
 /// OpenAPI document; the alarms compared with one uninterrupted run of the library's monitor.
 @Suite("ggmwatch serve: the API")
 struct ServerAPITests {
@@ -23,8 +22,7 @@ struct ServerAPITests {
         let dir = try Fixture.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let service = try await Fixture.service(dir)
-        try await service.application().test(.router) { client in
-            let api = API(client: client)
+        try await withLiveService(service) { api in
             let created = try await api.call(.post, "/v1/streams", body: Self.createBody("plant-1"))
             #expect(created.status == 201)
             #expect(created.object["name"] as? String == "plant-1")
@@ -79,8 +77,7 @@ struct ServerAPITests {
         let expected = try Fixture.uninterruptedEvents(settings: Self.nominal, columns: Self.columns, rows: rows, labels: labels)
         #expect(expected.contains { $0.name == "alarm" })
         let service = try await Fixture.service(dir)
-        try await service.application().test(.router) { client in
-            let api = API(client: client)
+        try await withLiveService(service) { api in
             #expect(try await api.call(.post, "/v1/streams", body: Self.createBody("s")).status == 201)
             var first = 0, k = 0
             var raised: [[String: Any]] = []
@@ -120,8 +117,7 @@ struct ServerAPITests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let rows = Fixture.rows(p: Self.p, n: 300, change: 1000, seed: 3)
         let service = try await Fixture.service(dir)
-        try await service.application().test(.router) { client in
-            let api = API(client: client)
+        try await withLiveService(service) { api in
             #expect(try await api.call(.post, "/v1/streams", body: Self.createBody("s")).status == 201)
             let first = try await api.call(.post, "/v1/streams/s/observations?first=0", body: Fixture.json(rows[0..<100]))
             #expect(first.object["accepted"] as? Int == 100)
@@ -150,8 +146,7 @@ struct ServerAPITests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let rows = Fixture.rows(p: Self.p, n: 40, change: 1000, seed: 5)
         let service = try await Fixture.service(dir)
-        try await service.application().test(.router) { client in
-            let api = API(client: client)
+        try await withLiveService(service) { api in
             #expect(try await api.call(.post, "/v1/streams", body: Self.createBody("s")).status == 201)
             var lines = Fixture.csv(rows[0..<10], columns: Self.columns).split(separator: "\n").map(String.init)
             var cells = lines[3].split(separator: ",").map(String.init)
@@ -201,8 +196,7 @@ struct ServerAPITests {
         limits.maxStreams = 2
         let rows = Fixture.rows(p: Self.p, n: 100, change: 1000, seed: 5)
         let service = try await Fixture.service(dir, limits: limits)
-        try await service.application().test(.router) { client in
-            let api = API(client: client)
+        try await withLiveService(service) { api in
             #expect(try await api.call(.post, "/v1/streams", body: Self.createBody("a")).status == 201)
             #expect(try await api.call(.post, "/v1/streams", body: Self.createBody("b")).status == 201)
             #expect(try await api.call(.post, "/v1/streams", body: Self.createBody("c")).status == 429)
@@ -219,12 +213,11 @@ struct ServerAPITests {
         let dir = try Fixture.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let service = try await Fixture.service(dir, token: "s3cret")
-        try await service.application().test(.router) { client in
-            let open = API(client: client)
+        try await withLiveService(service) { open in
             let denied = try await open.call(.post, "/v1/streams", body: Self.createBody("s"))
             #expect(denied.status == 401)
             #expect(try await open.call(.post, "/v1/streams", body: Self.createBody("s"), token: "wrong").status == 401)
-            let authorized = API(client: client, token: "s3cret")
+            let authorized = open.with(token: "s3cret")
             #expect(try await authorized.call(.post, "/v1/streams", body: Self.createBody("s")).status == 201)
             #expect(try await open.call(.get, "/v1/streams/s").status == 200)
             #expect(try await open.call(.post, "/v1/streams/s/observations?first=0", body: #"{"rows": []}"#).status == 401)
@@ -250,8 +243,7 @@ struct ServerAPITests {
         let expected = try Fixture.uninterruptedEvents(settings: settings, columns: columns, rows: rows)
         #expect(expected.contains { $0.name == "alarm" })
         let service = try await Fixture.service(dir)
-        try await service.application().test(.router) { client in
-            let api = API(client: client)
+        try await withLiveService(service) { api in
             #expect(try await api.call(.post, "/v1/streams", body: Self.createBody("cal", settings: settings, columns: columns)).status == 201)
             #expect(try await api.call(.post, "/v1/streams", body: Self.createBody("other")).status == 201)
             var pending = false
@@ -285,8 +277,7 @@ struct ServerAPITests {
         let expected = try Fixture.uninterruptedEvents(settings: Self.nominal, columns: Self.columns, rows: rows)
         var limits = ServiceLimits()
         limits.snapshotEvery = 130
-        let raisedBefore = try await Fixture.service(dir, limits: limits).application().test(.router) { client in
-            let api = API(client: client)
+        let raisedBefore = try await withLiveService(try await Fixture.service(dir, limits: limits)) { api in
             #expect(try await api.call(.post, "/v1/streams", body: Self.createBody("s")).status == 201)
             var raised = 0
             for first in stride(from: 0, to: 550, by: 50) {
@@ -296,8 +287,7 @@ struct ServerAPITests {
         }
         let service = try await Fixture.service(dir, limits: limits)
         #expect(await service.streamCount == 1)
-        try await service.application().test(.router) { client in
-            let api = API(client: client)
+        try await withLiveService(service) { api in
             #expect(try await api.call(.get, "/v1/streams/s").object["next"] as? Int == 550)
             // The client did not see the last acknowledgement: it sends the batch again.
             #expect(try await api.call(.post, "/v1/streams/s/observations?first=500", body: Fixture.json(rows[500..<550])).object["duplicate"] as? Bool == true)
@@ -316,8 +306,7 @@ struct ServerAPITests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let rows = Fixture.rows(p: Self.p, n: 900, change: 500, seed: 11)
         let service = try await Fixture.service(dir)
-        try await service.application().test(.router) { client in
-            let api = API(client: client)
+        try await withLiveService(service) { api in
             #expect(try await api.call(.post, "/v1/streams", body: Self.createBody("s")).status == 201)
             let reply = try await api.call(.post, "/v1/streams/s/observations?first=0", body: Fixture.json(rows[0..<900]))
             let events = reply.object["events"] as? [[String: Any]] ?? []
@@ -345,8 +334,7 @@ struct ServerAPITests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let rows = Fixture.rows(p: Self.p, n: 900, change: 500, seed: 11)
         let service = try await Fixture.service(dir)
-        try await service.application().test(.router) { client in
-            let api = API(client: client)
+        try await withLiveService(service) { api in
             let empty = try await api.call(.get, "/")
             #expect(empty.text.contains("No streams yet"))
             #expect(try await api.call(.post, "/v1/streams", body: Self.createBody("plant<1>".replacingOccurrences(of: "<", with: "-").replacingOccurrences(of: ">", with: "-"))).status == 201)
