@@ -181,21 +181,8 @@ enum Dashboard {
         return chart.render()
     }
 
-    static func escape(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.count)
-        for c in s {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(c)
-            }
-        }
-        return out
-    }
+    /// Text and attribute values escaped with the report module's escaping (one for both: quotes included).
+    static func escape(_ s: String) -> String { XMLEscape.attribute(s) }
 
     /// The page's script (`Resources/dashboard.js`).
     static let script: String = {
