@@ -184,6 +184,16 @@ struct ServerAPITests {
 
             #expect(try await api.call(.get, "/v1/streams/s").object["next"] as? Int == 0)
             #expect(try await api.call(.post, "/v1/streams/s/observations?first=0", body: Fixture.json(rows[0..<10])).object["next"] as? Int == 10)
+
+            // A column constant over the burn-in: the reference cannot be estimated; 422 names the
+            // node and column, and nothing of the batch is applied.
+            var constant = Fixture.rows(p: Self.p, n: 160, change: 1000, seed: 6)
+            for t in constant.indices { constant[t][1] = 1.5 }
+            #expect(try await api.call(.post, "/v1/streams", body: Self.createBody("flat")).status == 201)
+            let flat = try await api.call(.post, "/v1/streams/flat/observations?first=0", body: Fixture.json(constant[...]))
+            #expect(flat.status == 422)
+            #expect((flat.object["error"] as? String)?.contains("column 2") == true, "\(flat.text)")
+            #expect(try await api.call(.get, "/v1/streams/flat").object["next"] as? Int == 0)
         }
     }
 
