@@ -415,7 +415,7 @@ public struct ServiceError: Error, CustomStringConvertible, Sendable {
 
 extension StreamHost {
     func status() -> StreamStatus {
-        StreamStatus(definition: definition, served: served, calibrating: calibrating, owner: owner)
+        StreamStatus(definition: definition, served: served, calibrating: calibrating, owner: owner, heldSince: heldSince)
     }
 
     func events(after sequence: Int, limit: Int) -> [SequencedEvent] {

@@ -10,6 +10,8 @@ actor StreamHost {
     let definition: StreamDefinition
     /// This process's name when several share the store (the stream's status says who holds it).
     let owner: String?
+    /// When this process took the stream (created, restored at start-up or taken over).
+    let heldSince = Date()
     private(set) var served: ServedStream
     private let store: any StreamStore
     private let metrics: ServiceMetrics

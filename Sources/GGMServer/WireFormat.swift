@@ -42,8 +42,9 @@ struct StreamStatus: Encodable, Sendable {
     let fits: Int
     let lastSequence: Int
     let owner: String?
+    let heldSince: Date
 
-    init(definition: StreamDefinition, served: ServedStream, calibrating: Bool, owner: String?) {
+    init(definition: StreamDefinition, served: ServedStream, calibrating: Bool, owner: String?, heldSince: Date) {
         let monitor = served.stream.monitor
         name = definition.name
         columns = definition.columns
@@ -64,6 +65,7 @@ struct StreamStatus: Encodable, Sendable {
         fits = monitor.fitCount
         lastSequence = served.stream.lastSequence
         self.owner = owner
+        self.heldSince = heldSince
     }
 }
 

@@ -73,13 +73,15 @@ final class ServerProcess: @unchecked Sendable {
         process.standardInput = FileHandle.nullDevice
         try process.run()
         lock.withLock { self.process = process }
-        let deadline = Date().addingTimeInterval(120)
-        while Date() < deadline {
+        // Up to 120 s of polls 50 ms apart, counted in polls and not by the clock: under `swift
+        // test` every suite shares the test process's two cooperative threads, and a poll may wait
+        // minutes for one while the server is long up (a clock deadline failed a CI run that way).
+        for poll in 0...2400 {
             if let text = try? String(contentsOf: portFile, encoding: .utf8), let p = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
                 lock.withLock { currentPort = p }
                 if (try? await HTTP.get(base + "/v1/health"))?.status == 200 { return }
             }
-            guard process.isRunning else { break }
+            guard process.isRunning, poll < 2400 else { break }
             try await Task.sleep(for: .milliseconds(50))
         }
         throw ServeFailure(message: "the server did not start: " + ((try? String(contentsOf: log, encoding: .utf8)) ?? ""))

@@ -119,9 +119,11 @@ func withLiveService<T: Sendable>(_ service: StreamService, _ body: (API) async 
     let app = service.application(logger: logger, onListening: { p in port.lock.withLock { port.value = p } })
     let server = Task { try await app.runService(gracefulShutdownSignals: []) }
     defer { server.cancel() }
-    let deadline = Date().addingTimeInterval(30)
+    // Up to 30 s of polls, counted in polls and not by the clock (see `ServerProcess.start`).
+    var polls = 0
     while port.lock.withLock({ port.value }) == 0 {
-        guard Date() < deadline else { throw ServeFailure(message: "the in-process server did not start listening") }
+        guard polls < 3000 else { throw ServeFailure(message: "the in-process server did not start listening") }
+        polls += 1
         try await Task.sleep(for: .milliseconds(10))
     }
     return try await body(API(base: "http://127.0.0.1:\(port.lock.withLock { port.value })"))
