@@ -43,3 +43,9 @@ public struct SharedMutableBuffer: @unchecked Sendable {
         nonmutating set { base[i] = newValue }
     }
 }
+
+/// A pointer that parallel workers only read (a matrix, an index array).
+public struct SendablePointer<T>: @unchecked Sendable {
+    public let pointer: UnsafePointer<T>
+    public init(_ pointer: UnsafePointer<T>) { self.pointer = pointer }
+}

@@ -105,10 +105,7 @@ public struct NodewiseLasso: Sendable, Codable, Equatable {
 }
 
 /// A pointer that parallel workers only read (the Gram matrix).
-struct UnsafeSendable: @unchecked Sendable {
-    let pointer: UnsafePointer<Double>
-    init(_ p: UnsafePointer<Double>) { pointer = p }
-}
+typealias UnsafeSendable = SendablePointer<Double>
 
 /// The result of ``NodewiseLasso/fit(covariance:warmStart:)``.
 public struct NodewiseLassoFit: Codable, Sendable, Equatable {

@@ -211,9 +211,11 @@ public struct NetworkScore: WindowScore {
             throw ScoreFitError(error.description)
         }
         network = fit
+        // Omega S Omega, shared by every window's search for re-centred entries.
+        let inSample = RecentredEntry.inSampleCovariance(reference: reference, covariance: covariance)
         func install(_ engine: inout WindowStatistics?, window w: Int) {
             var windowReference = reference
-            let recentred = RecentredEntry.find(reference: reference, covariance: covariance, window: w)
+            let recentred = RecentredEntry.find(reference: reference, covariance: covariance, inSample: inSample, window: w)
             if !recentred.isEmpty { windowReference.recentred = recentred }
             if newSegment || engine == nil {
                 engine = WindowStatistics(reference: windowReference, window: w, detector: detector)

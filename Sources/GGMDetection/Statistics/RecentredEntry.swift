@@ -44,7 +44,108 @@ public struct RecentredEntry: Codable, Sendable, Equatable {
 
     /// The entries of `reference` whose in-sample offset on a segment with covariance
     /// `covariance` (the one the reference was fitted on) exceeds ``threshold`` for windows of `window`.
+    ///
+    /// - Complexity: O(nnz(Omega) p) for ``inSampleCovariance(reference:covariance:)``, rows in
+    ///   parallel, then O(p^2) multiplications and comparisons (square roots and logarithms only
+    ///   for the diagonal and for the entries that pass a division-free pre-test).
     public static func find(reference: ReferenceModel, covariance s: Matrix, window: Int) -> [RecentredEntry] {
+        find(reference: reference, covariance: s, inSample: inSampleCovariance(reference: reference, covariance: s), window: window)
+    }
+
+    /// `C = Omega S Omega`, the covariance of `z = Omega (x - mu)` on the segment of covariance `S`.
+    /// Each row `i` is formed from `a = (Omega S)_i` in a scratch row (never the whole `Omega S`),
+    /// in the same order of operations as ``findStraightforward(reference:covariance:window:)``,
+    /// so the entries are bit for bit the same; the rows run in parallel.
+    public static func inSampleCovariance(reference: ReferenceModel, covariance s: Matrix) -> Matrix {
+        let p = reference.dimension
+        let sparse = reference.sparsePrecision
+        var cm = Matrix(rows: p, columns: p)
+        let blocks = Swift.min(p, 32)
+        s.elements.withUnsafeBufferPointer { sb in
+            cm.elements.withUnsafeMutableBufferPointer { cb in
+                sparse.rowStart.withUnsafeBufferPointer { rsb in
+                    sparse.columnIndex.withUnsafeBufferPointer { cib in
+                        sparse.values.withUnsafeBufferPointer { vb in
+                            let sp = SendablePointer(sb.baseAddress!), out = SharedMutableBuffer(cb)
+                            let rs = SendablePointer(rsb.baseAddress!), ci = SendablePointer(cib.baseAddress!)
+                            let values = SendablePointer(vb.baseAddress!)
+                            parallelFor(blocks) { block in
+                                let a = UnsafeMutablePointer<Double>.allocate(capacity: p)
+                                defer { a.deallocate() }
+                                let sm = sp.pointer, c = out.base.baseAddress!
+                                for i in stride(from: block, to: p, by: blocks) {
+                                    a.initialize(repeating: 0, count: p)
+                                    for k in rs.pointer[i]..<rs.pointer[i + 1] {
+                                        let row = sm + ci.pointer[k] * p, o = values.pointer[k]
+                                        for col in 0..<p { a[col] += o * row[col] }
+                                    }
+                                    let ci_ = ci.pointer, v = values.pointer
+                                    for j in 0..<p {
+                                        var sum = 0.0
+                                        for k in rs.pointer[j]..<rs.pointer[j + 1] { sum += a[ci_[k]] * v[k] }
+                                        c[i * p + j] = sum
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return cm
+    }
+
+    /// ``find(reference:covariance:window:)`` with the in-sample covariance `cm` already formed
+    /// (several windows over one reference share it).
+    public static func find(reference: ReferenceModel, covariance s: Matrix, inSample cm: Matrix, window: Int) -> [RecentredEntry] {
+        let p = reference.dimension
+        let omega = reference.precision
+        let w = Double(window)
+        let sqrtW = w.squareRoot()
+        let g2 = GlobalStatistic.scaling(window: window)
+        // |offset| > 3 means w (C_uv - Omega_uv)^2 > 9 (Omega_uu Omega_vv + Omega_uv^2); entries
+        // clearly below (by a relative margin far above rounding) are skipped without a square
+        // root, the others are decided by the exact formula.
+        let margin = threshold * threshold * (1 - 1e-9)
+        var out: [RecentredEntry] = []
+        omega.elements.withUnsafeBufferPointer { ob in
+            cm.elements.withUnsafeBufferPointer { cb in
+                for u in 0..<p {
+                    let ouu = ob[u * p + u]
+                    for v in u..<p {
+                        let o = ob[u * p + v], d = cb[u * p + v] - o
+                        if u != v && w * d * d <= margin * (ouu * ob[v * p + v] + o * o) { continue }
+                        if let entry = entry(u, v, omega: omega, s: s, cm: cm, sqrtW: sqrtW, g2: g2) { out.append(entry) }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// The entry `(u, v)` if it is re-centred, by the formula of the straightforward search.
+    @inline(__always)
+    private static func entry(_ u: Int, _ v: Int, omega: Matrix, s: Matrix, cm: Matrix, sqrtW: Double, g2: Double) -> RecentredEntry? {
+        let paperSD = LocalStatistic.entryStandardDeviation(omega, u, v)
+        let offset = sqrtW * (cm[u, v] - omega[u, v]) / paperSD
+        var globalOffset = 0.0
+        if u == v, cm[u, u] > 0 {
+            let y = cm[u, u] / omega[u, u]
+            globalOffset = (y - 1 - Foundation.log(y)) / g2
+        }
+        guard Swift.abs(offset) > threshold || Swift.abs(globalOffset) > threshold else { return nil }
+        let sd = (cm[u, u] * cm[v, v] + cm[u, v] * cm[u, v]).squareRoot()
+        guard sd > 0, sd.isFinite else { return nil }
+        let r = u == v ? 1 : s[u, v] / (s[u, u] * s[v, v]).squareRoot()
+        return RecentredEntry(u: u, v: v, centre: cm[u, v], standardDeviation: sd, correlation: r, offset: offset,
+                              globalOffset: globalOffset)
+    }
+
+    /// The search as first written (the dense product `Omega S`, then every entry's offset with its
+    /// square root): the reference the fast path is tested and benchmarked against.
+    ///
+    /// - Complexity: O(nnz(Omega) p) and O(p^2) square roots.
+    public static func findStraightforward(reference: ReferenceModel, covariance s: Matrix, window: Int) -> [RecentredEntry] {
         let p = reference.dimension
         let omega = reference.precision
         let sparse = reference.sparsePrecision
@@ -64,23 +165,11 @@ public struct RecentredEntry: Codable, Sendable, Equatable {
                 cm.elements[i * p + j] = sum
             }
         }
-        let sqrtW = Double(window).squareRoot()
+        let sqrtW = Double(window).squareRoot(), g2 = GlobalStatistic.scaling(window: window)
         var out: [RecentredEntry] = []
         for u in 0..<p {
             for v in u..<p {
-                let paperSD = LocalStatistic.entryStandardDeviation(omega, u, v)
-                let offset = sqrtW * (cm[u, v] - omega[u, v]) / paperSD
-                var globalOffset = 0.0
-                if u == v, cm[u, u] > 0 {
-                    let y = cm[u, u] / omega[u, u]
-                    globalOffset = (y - 1 - Foundation.log(y)) / GlobalStatistic.scaling(window: window)
-                }
-                guard Swift.abs(offset) > threshold || Swift.abs(globalOffset) > threshold else { continue }
-                let sd = (cm[u, u] * cm[v, v] + cm[u, v] * cm[u, v]).squareRoot()
-                guard sd > 0, sd.isFinite else { continue }
-                let r = u == v ? 1 : s[u, v] / (s[u, u] * s[v, v]).squareRoot()
-                out.append(RecentredEntry(u: u, v: v, centre: cm[u, v], standardDeviation: sd, correlation: r, offset: offset,
-                                          globalOffset: globalOffset))
+                if let entry = entry(u, v, omega: omega, s: s, cm: cm, sqrtW: sqrtW, g2: g2) { out.append(entry) }
             }
         }
         return out

@@ -38,9 +38,17 @@ public struct EdgeScore: Codable, Sendable, Equatable {
 /// Sliding-window sufficient statistics for both detectors, updated one observation at a time.
 ///
 /// Keeps the last `w` raw observations and their whitened versions `z = Omega (x - mu)` in ring
-/// buffers, the running sums `sum_r z_{r,s}^2` (global) and, when the local detector is on,
-/// the running sums `sum_r z_{r,u} z_{r,v}` for `u <= v` in packed upper-triangular storage.
-/// Adding an observation adds its terms and subtracts those of the observation leaving.
+/// buffers, the running sums `sum_r z_{r,s}^2` (global) and, when the local detector is on, the
+/// standardized local entries `E_uv = (sum_r z_{r,u} z_{r,v} - w Omega_uv) / (sqrt(w) V_uv)` for
+/// `u <= v` in packed upper-triangular storage. Adding an observation adds its terms and subtracts
+/// those of the observation leaving.
+///
+/// The local entries are kept standardized rather than as raw cross sums, so that the steady-state
+/// update reads and writes one array (ALGORITHMS.md section 22): off the support of `Omega`,
+/// `E_uv = sum_r z'_{r,u} z'_{r,v}` with `z' = a * z`, `a_u = (sqrt(w) Omega_uu)^(-1/2)`, a rank-2
+/// update of `z'_new z'_new^T - z'_old z'_old^T`; the few entries with a centre or a scale of
+/// their own (the diagonal, the support, re-centred entries) get their difference beforehand in
+/// O(nnz). The result equals the cross sums standardized afterwards up to rounding (tested to 1e-9).
 ///
 /// To keep floating-point drift of the running sums bounded on unbounded streams, the sums are
 /// recomputed exactly from the ring every `max(w, 1024)` observations (amortized O(p) and O(p^2)).
@@ -58,19 +66,30 @@ public struct WindowStatistics: Sendable {
     private var zRing: [Double]
     private var head: Int = 0
     private var sumSquares: [Double]
-    private var crossSums: [Double]
+    /// `E_uv`, packed upper-triangular (local detector only).
+    private var entries: [Double]
     private var pushesSinceRecompute: Int = 0
 
     // Derived from the reference and the window length (recomputed, never encoded).
     private var g1: Double = 0
     private var g2: Double = 0
-    private var localOffset: [Double] = []
-    private var localScale: [Double] = []
+    /// `a_u = (sqrt(w) Omega_uu)^(-1/2)`: off the support `E_uv = sum z'_u z'_v` with `z' = a * z`.
+    private var localFactor: [Double] = []
+    /// The entries whose centre or scale is not `0` and `a_u a_v` (packed index, row, column,
+    /// centre `w Omega_uv` or `w C_uv`, scale `1 / (sqrt(w) V_uv)`), by packed index.
+    private var special: [SpecialEntry] = []
+    /// The special entries whose update differs from the rank-2 term, by row (CSR: row `u` holds
+    /// `correctionStart[u]..<correctionStart[u + 1]`): packed index, column, `scale / (a_u a_v) - 1`.
+    private var correctionStart: [Int] = []
+    private var correctionIndex: [Int] = []
+    private var correctionColumn: [Int] = []
+    private var correctionFactor: [Double] = []
     /// `1 / (w Omega_ss)`: `y_s = sumSquares[s] * globalScale[s]`.
     private var globalScale: [Double] = []
     private var scratch: [Double]
-    /// The whitened observation leaving the window (local statistic only).
+    /// `z'` of the observation leaving the window and of the new one (local statistic only).
     private var oldZ: [Double]
+    private var newZ: [Double]
     /// Local statistic at the last push (valid when the window is full); its argmax is found on demand.
     private var lastLocalMax: Double = 0
 
@@ -83,10 +102,12 @@ public struct WindowStatistics: Sendable {
         self.rawRing = [Double](repeating: 0, count: window * p)
         self.zRing = [Double](repeating: 0, count: window * p)
         self.sumSquares = [Double](repeating: 0, count: p)
-        self.crossSums = detector.usesLocal ? [Double](repeating: 0, count: p * (p + 1) / 2) : []
+        self.entries = detector.usesLocal ? [Double](repeating: 0, count: p * (p + 1) / 2) : []
         self.scratch = [Double](repeating: 0, count: p)
         self.oldZ = [Double](repeating: 0, count: detector.usesLocal ? p : 0)
+        self.newZ = [Double](repeating: 0, count: detector.usesLocal ? p : 0)
         prepareDerived()
+        setEmptyEntries()
     }
 
     public var dimension: Int { reference.dimension }
@@ -105,22 +126,68 @@ public struct WindowStatistics: Sendable {
         let w = Double(window)
         let sqrtW = w.squareRoot()
         let omega = reference.precision
-        localOffset = [Double](repeating: 0, count: p * (p + 1) / 2)
-        localScale = [Double](repeating: 0, count: p * (p + 1) / 2)
-        var k = 0
+        localFactor = reference.precisionDiagonal.map { 1 / (sqrtW * $0).squareRoot() }
+        // The diagonal and the upper support of Omega (CSR, O(nnz)), then the re-centred entries.
+        var byIndex: [Int: SpecialEntry] = [:]
+        let sparse = reference.sparsePrecision
         for u in 0..<p {
-            for v in u..<p {
-                let o = omega[u, v]
-                localOffset[k] = w * o
-                localScale[k] = 1 / (sqrtW * LocalStatistic.entryStandardDeviation(omega, u, v))
-                k += 1
+            for k in sparse.rowStart[u]..<sparse.rowStart[u + 1] {
+                let v = sparse.columnIndex[k]
+                guard v >= u else { continue }
+                let index = Self.packedIndex(u, v, dimension: p)
+                byIndex[index] = SpecialEntry(index: index, u: u, v: v, centre: w * omega[u, v],
+                                              scale: 1 / (sqrtW * LocalStatistic.entryStandardDeviation(omega, u, v)))
+            }
+            let index = Self.packedIndex(u, u, dimension: p)
+            if byIndex[index] == nil {
+                byIndex[index] = SpecialEntry(index: index, u: u, v: u, centre: w * omega[u, u],
+                                              scale: 1 / (sqrtW * LocalStatistic.entryStandardDeviation(omega, u, u)))
             }
         }
         for entry in reference.recentred ?? [] where entry.recentresLocal {
-            let k = entry.u * p - entry.u * (entry.u - 1) / 2 + (entry.v - entry.u)
-            localOffset[k] = w * entry.centre
-            localScale[k] = 1 / (sqrtW * entry.standardDeviation)
+            let index = Self.packedIndex(entry.u, entry.v, dimension: p)
+            byIndex[index] = SpecialEntry(index: index, u: entry.u, v: entry.v, centre: w * entry.centre,
+                                          scale: 1 / (sqrtW * entry.standardDeviation))
         }
+        special = byIndex.values.sorted { $0.index < $1.index }
+        for k in special.indices {
+            special[k].correction = special[k].scale / (localFactor[special[k].u] * localFactor[special[k].v]) - 1
+        }
+        correctionStart = [Int](repeating: 0, count: p + 1)
+        correctionIndex = []
+        correctionColumn = []
+        correctionFactor = []
+        for e in special where e.correction != 0 {
+            correctionStart[e.u + 1] += 1
+            correctionIndex.append(e.index)
+            correctionColumn.append(e.v)
+            correctionFactor.append(e.correction)
+        }
+        for u in 0..<p { correctionStart[u + 1] += correctionStart[u] }
+    }
+
+    /// An entry of the local statistic with its own centre and scale.
+    struct SpecialEntry: Sendable {
+        var index: Int
+        var u: Int
+        var v: Int
+        /// `w Omega_uv` (or `w C_uv` when re-centred).
+        var centre: Double
+        /// `1 / (sqrt(w) V_uv)`.
+        var scale: Double
+        /// `scale / (a_u a_v) - 1`: what the update adds to this entry beyond the rank-2 term.
+        var correction: Double = 0
+    }
+
+    /// Packed upper-triangular index of `(u, v)`, `u <= v` (row-major, diagonal included).
+    @inline(__always)
+    static func packedIndex(_ u: Int, _ v: Int, dimension p: Int) -> Int { u * p - u * (u - 1) / 2 + (v - u) }
+
+    /// The local entries of an empty window: `-centre * scale` where the centre is not 0.
+    private mutating func setEmptyEntries() {
+        guard detector.usesLocal else { return }
+        for k in entries.indices { entries[k] = 0 }
+        for e in special { entries[e.index] = -e.centre * e.scale }
     }
 
     /// Replaces the reference (after a refit): re-whitens the stored window and recomputes the sums.
@@ -164,7 +231,7 @@ public struct WindowStatistics: Sendable {
         head = 0
         pushesSinceRecompute = 0
         for j in sumSquares.indices { sumSquares[j] = 0 }
-        for k in crossSums.indices { crossSums[k] = 0 }
+        setEmptyEntries()
     }
 
     private func slotIsOccupied(_ slot: Int) -> Bool {
@@ -187,38 +254,55 @@ public struct WindowStatistics: Sendable {
             for j in 0..<p { sumSquares[j] += zRing[base + j] * zRing[base + j] }
         }
         if detector.usesLocal {
+            // Off the support: E_uv = sum_r z'_{r,u} z'_{r,v}, dot products of the columns of the
+            // window's z' (copied into a p x count transposed block), each entry written once.
             let m = slots.count
             var transposed = [Double](repeating: 0, count: p * m)
+            var raw = [Double](repeating: 0, count: p * m)
             for (r, slot) in slots.enumerated() {
                 let base = slot * p
-                for j in 0..<p { transposed[j * m + r] = zRing[base + j] }
+                for j in 0..<p {
+                    raw[j * m + r] = zRing[base + j]
+                    transposed[j * m + r] = zRing[base + j] * localFactor[j]
+                }
             }
-            crossSums.withUnsafeMutableBufferPointer { c in
+            entries.withUnsafeMutableBufferPointer { c in
                 transposed.withUnsafeBufferPointer { t in
                     var k = 0
                     for u in 0..<p {
                         let a = t.baseAddress! + u * m
                         for v in u..<p {
-                            let b = t.baseAddress! + v * m
-                            var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
-                            var r = 0
-                            while r + 4 <= m {
-                                s0 += a[r] * b[r]
-                                s1 += a[r + 1] * b[r + 1]
-                                s2 += a[r + 2] * b[r + 2]
-                                s3 += a[r + 3] * b[r + 3]
-                                r += 4
-                            }
-                            while r < m { s0 += a[r] * b[r]; r += 1 }
-                            c[k] = (s0 + s1) + (s2 + s3)
+                            c[k] = Self.dot(a, t.baseAddress! + v * m, m)
                             k += 1
                         }
+                    }
+                }
+                // The entries with their own centre and scale: (sum z_u z_v - centre) * scale.
+                raw.withUnsafeBufferPointer { t in
+                    for e in special {
+                        c[e.index] = (Self.dot(t.baseAddress! + e.u * m, t.baseAddress! + e.v * m, m) - e.centre) * e.scale
                     }
                 }
             }
         }
         pushesSinceRecompute = 0
         if isFull && detector.usesLocal { lastLocalMax = scanLocalMax().0 }
+    }
+
+    /// `sum_r a[r] b[r]` over `m` terms, four partial sums.
+    @inline(__always)
+    private static func dot(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ m: Int) -> Double {
+        var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+        var r = 0
+        while r + 4 <= m {
+            s0 += a[r] * b[r]
+            s1 += a[r + 1] * b[r + 1]
+            s2 += a[r + 2] * b[r + 2]
+            s3 += a[r + 3] * b[r + 3]
+            r += 4
+        }
+        while r < m { s0 += a[r] * b[r]; r += 1 }
+        return (s0 + s1) + (s2 + s3)
     }
 
     /// Adds observation `x`; when the window was full, the observation leaving it is copied into
@@ -279,7 +363,11 @@ public struct WindowStatistics: Sendable {
             }
         }
         if willEvict && local {
-            zRing.withUnsafeBufferPointer { z in oldZ.withUnsafeMutableBufferPointer { o in for j in 0..<p { o[j] = z[base + j] } } }
+            zRing.withUnsafeBufferPointer { z in
+                localFactor.withUnsafeBufferPointer { a in
+                    oldZ.withUnsafeMutableBufferPointer { o in for j in 0..<p { o[j] = z[base + j] * a[j] } }
+                }
+            }
         }
         if let shared {
             // The whitened observation is given: store it and update the sums of squares.
@@ -330,70 +418,37 @@ public struct WindowStatistics: Sendable {
         return willEvict
     }
 
-    /// Adds `z_new z_new^T` (and subtracts `z_old z_old^T`) to the packed cross sums; when the
-    /// window is full, tracks `max |E_uv|` in the same pass (its argmax is found on demand).
+    /// Adds `z'_new z'_new^T` (and subtracts `z'_old z'_old^T`) to the packed local entries; when
+    /// the window is full, tracks `max |E_uv|` in the same pass (its argmax is found on demand).
     ///
-    /// The steady state (full window, an observation leaving) runs four entries at a time with
-    /// `SIMD4<Double>`: the same IEEE operations per entry as the scalar loop, so the sums and the
-    /// maximum are bit for bit those of the scalar code.
+    /// The entries with their own scale move by `scale * (change of the raw cross sum)` while the
+    /// rank-2 pass adds `a_u a_v` times it: each row's differences (O(nnz) in all) are added just
+    /// before the row's pass, whose cache lines are then loaded once. The steady state (full
+    /// window, an observation leaving) runs sixteen entries per iteration with `SIMD4<Double>`,
+    /// reading and writing the one array of entries.
     private mutating func updateCross(newBase: Int, hasOld: Bool) {
         let p = dimension
         let full = isFull
+        zRing.withUnsafeBufferPointer { z in
+            localFactor.withUnsafeBufferPointer { a in
+                newZ.withUnsafeMutableBufferPointer { n in for j in 0..<p { n[j] = z[newBase + j] * a[j] } }
+            }
+        }
+        if !hasOld {
+            // Filling: no observation leaves (the same pass with z'_old = 0).
+            oldZ.withUnsafeMutableBufferPointer { o in for j in 0..<p { o[j] = 0 } }
+        }
         var best = -1.0
-        crossSums.withUnsafeMutableBufferPointer { cb in
-            zRing.withUnsafeBufferPointer { zr in
+        entries.withUnsafeMutableBufferPointer { cb in
+            newZ.withUnsafeBufferPointer { znb in
                 oldZ.withUnsafeBufferPointer { zob in
-                    localOffset.withUnsafeBufferPointer { offb in
-                        localScale.withUnsafeBufferPointer { scb in
-                            let c = cb.baseAddress!
-                            let zn = zr.baseAddress! + newBase
-                            var k = 0
-                            if hasOld {
-                                let zo = zob.baseAddress!, off = offb.baseAddress!, sc = scb.baseAddress!
-                                let signMask = SIMD4<UInt64>(repeating: 0x7FFF_FFFF_FFFF_FFFF)
-                                var bestV = SIMD4<Double>(repeating: -1)
-                                for u in 0..<p {
-                                    let a = zn[u], b = zo[u]
-                                    let av = SIMD4<Double>(repeating: a), bv = SIMD4<Double>(repeating: b)
-                                    let n = p - u
-                                    let cRow = c + k, offRow = off + k, scRow = sc + k
-                                    let znRow = zn + u, zoRow = zo + u
-                                    var i = 0
-                                    while i + 4 <= n {
-                                        let updated = Self.load(cRow + i) + (av * Self.load(znRow + i) - bv * Self.load(zoRow + i))
-                                        UnsafeMutableRawPointer(cRow + i).storeBytes(of: updated, as: SIMD4<Double>.self)
-                                        let d = updated - Self.load(offRow + i)
-                                        let magnitude = unsafeBitCast(unsafeBitCast(d, to: SIMD4<UInt64>.self) & signMask, to: SIMD4<Double>.self)
-                                        let e = magnitude * Self.load(scRow + i)
-                                        bestV.replace(with: e, where: e .> bestV)
-                                        i += 4
-                                    }
-                                    while i < n {
-                                        let updated = cRow[i] + (a * znRow[i] - b * zoRow[i])
-                                        cRow[i] = updated
-                                        let e = Swift.abs(updated - offRow[i]) * scRow[i]
-                                        if e > best { best = e }
-                                        i += 1
-                                    }
-                                    k += n
-                                }
-                                for lane in 0..<4 where bestV[lane] > best { best = bestV[lane] }
-                            } else {
-                                for u in 0..<p {
-                                    let a = zn[u]
-                                    let rowStart = k
-                                    if full {
-                                        for v in u..<p {
-                                            let idx = rowStart + (v - u)
-                                            let updated = c[idx] + a * zn[v]
-                                            c[idx] = updated
-                                            let e = Swift.abs(updated - offb[idx]) * scb[idx]
-                                            if e > best { best = e }
-                                        }
-                                    } else {
-                                        for v in u..<p { c[rowStart + (v - u)] += a * zn[v] }
-                                    }
-                                    k += p - u
+                    correctionStart.withUnsafeBufferPointer { csb in
+                        correctionIndex.withUnsafeBufferPointer { cib in
+                            correctionColumn.withUnsafeBufferPointer { cvb in
+                                correctionFactor.withUnsafeBufferPointer { cfb in
+                                    best = Self.rank2Pass(c: cb.baseAddress!, zn: znb.baseAddress!, zo: zob.baseAddress!, p: p,
+                                                          correctionStart: csb.baseAddress!, correctionIndex: cib.baseAddress!,
+                                                          correctionColumn: cvb.baseAddress!, correctionFactor: cfb.baseAddress!)
                                 }
                             }
                         }
@@ -402,6 +457,59 @@ public struct WindowStatistics: Sendable {
             }
         }
         if full { lastLocalMax = best }
+    }
+
+    /// `c += zn zn^T - zo zo^T` over the upper triangle (packed), each row's corrections first;
+    /// returns `max |c|` after the update.
+    @inline(__always)
+    private static func rank2Pass(c: UnsafeMutablePointer<Double>, zn: UnsafePointer<Double>, zo: UnsafePointer<Double>, p: Int,
+                                  correctionStart cs: UnsafePointer<Int>, correctionIndex ci: UnsafePointer<Int>,
+                                  correctionColumn cv: UnsafePointer<Int>, correctionFactor cf: UnsafePointer<Double>) -> Double {
+        let signMask = SIMD4<UInt64>(repeating: 0x7FFF_FFFF_FFFF_FFFF)
+        var bestV = SIMD4<Double>(repeating: -1)
+        var best = -1.0
+        var k = 0
+        for u in 0..<p {
+            let a = zn[u], b = zo[u]
+            for s in cs[u]..<cs[u + 1] {
+                let v = cv[s]
+                c[ci[s]] += cf[s] * (a * zn[v] - b * zo[v])
+            }
+            let av = SIMD4<Double>(repeating: a), bv = SIMD4<Double>(repeating: b)
+            let n = p - u
+            let cRow = c + k, znRow = zn + u, zoRow = zo + u
+            @inline(__always) func step(_ i: Int) -> SIMD4<Double> {
+                let updated = load(cRow + i) + (av * load(znRow + i) - bv * load(zoRow + i))
+                UnsafeMutableRawPointer(cRow + i).storeBytes(of: updated, as: SIMD4<Double>.self)
+                return unsafeBitCast(unsafeBitCast(updated, to: SIMD4<UInt64>.self) & signMask, to: SIMD4<Double>.self)
+            }
+            var i = 0
+            // Sixteen entries per iteration, their maximum formed as a tree: the running maximum
+            // is one dependent operation per sixteen entries instead of one per four (it was the
+            // loop's critical path).
+            while i + 16 <= n {
+                let m0 = step(i), m1 = step(i + 4), m2 = step(i + 8), m3 = step(i + 12)
+                let m01 = m0.replacing(with: m1, where: m1 .> m0), m23 = m2.replacing(with: m3, where: m3 .> m2)
+                let m = m01.replacing(with: m23, where: m23 .> m01)
+                bestV.replace(with: m, where: m .> bestV)
+                i += 16
+            }
+            while i + 4 <= n {
+                let m = step(i)
+                bestV.replace(with: m, where: m .> bestV)
+                i += 4
+            }
+            while i < n {
+                let updated = cRow[i] + (a * znRow[i] - b * zoRow[i])
+                cRow[i] = updated
+                let e = Swift.abs(updated)
+                if e > best { best = e }
+                i += 1
+            }
+            k += n
+        }
+        for lane in 0..<4 where bestV[lane] > best { best = bestV[lane] }
+        return best
     }
 
     @inline(__always)
@@ -417,8 +525,8 @@ public struct WindowStatistics: Sendable {
     private func scanLocalMax() -> (Double, Int) {
         var best = -1.0
         var bestIndex = 0
-        for k in crossSums.indices {
-            let e = Swift.abs(crossSums[k] - localOffset[k]) * localScale[k]
+        for k in entries.indices {
+            let e = Swift.abs(entries[k])
             if e > best { best = e; bestIndex = k }
         }
         return (best, bestIndex)
@@ -483,7 +591,7 @@ public struct WindowStatistics: Sendable {
         return EdgeScore(u: u, v: v, value: signedEntry(k))
     }
 
-    private func signedEntry(_ k: Int) -> Double { (crossSums[k] - localOffset[k]) * localScale[k] }
+    private func signedEntry(_ k: Int) -> Double { entries[k] }
 
     /// The `count` entries with the largest `|E_uv|` (signed values), strongest first.
     ///
@@ -491,8 +599,8 @@ public struct WindowStatistics: Sendable {
     public func topEdges(_ count: Int, includeDiagonal: Bool = true) -> [EdgeScore] {
         guard detector.usesLocal, count > 0 else { return [] }
         var best: [(Double, Int)] = []
-        for k in crossSums.indices {
-            let a = Swift.abs(crossSums[k] - localOffset[k]) * localScale[k]
+        for k in entries.indices {
+            let a = Swift.abs(entries[k])
             if best.count < count || a > best[best.count - 1].0 {
                 if !includeDiagonal {
                     let (u, v) = Self.unpack(k, dimension: dimension)
@@ -520,7 +628,7 @@ public struct WindowStatistics: Sendable {
 
 extension WindowStatistics: Codable {
     private enum CodingKeys: String, CodingKey {
-        case window, detector, reference, count, head, rawRing, zRing, sumSquares, crossSums
+        case window, detector, reference, count, head, rawRing, zRing, sumSquares, localEntries, crossSums
         case pushesSinceRecompute, lastLocalMax, lastLocalArgmax
     }
 
@@ -537,7 +645,7 @@ extension WindowStatistics: Codable {
         try c.encode(rawRing, forKey: .rawRing)
         try c.encode(zRing, forKey: .zRing)
         try c.encode(sumSquares, forKey: .sumSquares)
-        try c.encode(crossSums, forKey: .crossSums)
+        try c.encode(entries, forKey: .localEntries)
         try c.encode(pushesSinceRecompute, forKey: .pushesSinceRecompute)
         try c.encode(lastLocalMax, forKey: .lastLocalMax)
     }
@@ -554,12 +662,27 @@ extension WindowStatistics: Codable {
         rawRing = try c.decode([Double].self, forKey: .rawRing)
         zRing = try c.decode([Double].self, forKey: .zRing)
         sumSquares = try c.decode([Double].self, forKey: .sumSquares)
-        crossSums = try c.decode([Double].self, forKey: .crossSums)
+        let localEntries = try c.decodeIfPresent([Double].self, forKey: .localEntries)
+        // Files of 0.8 and earlier hold the raw cross sums instead: standardized here.
+        let crossSums = localEntries == nil ? try c.decode([Double].self, forKey: .crossSums) : []
+        let packed = detector.usesLocal ? p * (p + 1) / 2 : 0
+        guard (localEntries ?? crossSums).count == packed else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                debugDescription: "window state arrays do not match the window length and dimension"))
+        }
+        if let localEntries {
+            entries = localEntries
+        } else if detector.usesLocal {
+            var k = 0
+            for u in 0..<p {
+                for v in u..<p { entries[k] = crossSums[k] * localFactor[u] * localFactor[v]; k += 1 }
+            }
+            for e in special { entries[e.index] = (crossSums[e.index] - e.centre) * e.scale }
+        }
         pushesSinceRecompute = try c.decode(Int.self, forKey: .pushesSinceRecompute)
         lastLocalMax = try c.decode(Double.self, forKey: .lastLocalMax)
         _ = try c.decodeIfPresent(Int.self, forKey: .lastLocalArgmax)   // found on demand; no longer written, accepted from older files
         guard rawRing.count == window * p, zRing.count == window * p, sumSquares.count == p,
-              crossSums.count == (detector.usesLocal ? p * (p + 1) / 2 : 0),
               (0...window).contains(count), (0..<window).contains(head) else {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
                 debugDescription: "window state arrays do not match the window length and dimension"))

@@ -1,0 +1,103 @@
+import GGMCore
+import GGMDetection
+
+/// The local statistic's update as ggmwatch 0.8 ran it, kept as the benchmark's same-run baseline
+/// (issue "Scale"): raw cross sums `sum z_u z_v` with a centre `w Omega_uv` and a scale
+/// `1 / (sqrt(w) V_uv)` per entry, three packed arrays read (and one written) at every step, the
+/// maximum tracked four entries at a time. ``WindowStatistics`` now keeps the standardized entries
+/// in one array (ALGORITHMS.md section 22).
+struct LocalUpdate08 {
+    let p: Int
+    let window: Int
+    private var reference: ReferenceModel
+    private var zRing: [Double]
+    private var head = 0
+    private var count = 0
+    private var crossSums: [Double]
+    private var offset: [Double]
+    private var scale: [Double]
+    private var oldZ: [Double]
+    private(set) var maximum = 0.0
+
+    init(reference: ReferenceModel, window: Int) {
+        p = reference.dimension
+        self.window = window
+        self.reference = reference
+        zRing = [Double](repeating: 0, count: window * p)
+        crossSums = [Double](repeating: 0, count: p * (p + 1) / 2)
+        offset = crossSums
+        scale = crossSums
+        oldZ = [Double](repeating: 0, count: p)
+        let w = Double(window), omega = reference.precision
+        var k = 0
+        for u in 0..<p {
+            for v in u..<p {
+                offset[k] = w * omega[u, v]
+                scale[k] = 1 / (w.squareRoot() * (omega[u, u] * omega[v, v] + omega[u, v] * omega[u, v]).squareRoot())
+                k += 1
+            }
+        }
+    }
+
+    mutating func push(_ x: [Double]) {
+        let z = reference.whiten(x)
+        let base = head * p
+        let hasOld = count == window
+        for j in 0..<p { oldZ[j] = zRing[base + j]; zRing[base + j] = z[j] }
+        head = (head + 1) % window
+        if !hasOld { count += 1 }
+        let full = count == window
+        var best = -1.0
+        crossSums.withUnsafeMutableBufferPointer { cb in
+            offset.withUnsafeBufferPointer { offb in
+                scale.withUnsafeBufferPointer { scb in
+                    z.withUnsafeBufferPointer { znb in
+                        oldZ.withUnsafeBufferPointer { zob in
+                            let c = cb.baseAddress!, off = offb.baseAddress!, sc = scb.baseAddress!
+                            let zn = znb.baseAddress!, zo = zob.baseAddress!
+                            let signMask = SIMD4<UInt64>(repeating: 0x7FFF_FFFF_FFFF_FFFF)
+                            var bestV = SIMD4<Double>(repeating: -1)
+                            var k = 0
+                            for u in 0..<p {
+                                let a = zn[u], b = hasOld ? zo[u] : 0
+                                let av = SIMD4<Double>(repeating: a), bv = SIMD4<Double>(repeating: b)
+                                let n = p - u
+                                let cRow = c + k, offRow = off + k, scRow = sc + k, znRow = zn + u, zoRow = zo + u
+                                var i = 0
+                                while i + 4 <= n {
+                                    let updated = Self.load(cRow + i) + (av * Self.load(znRow + i) - bv * Self.load(zoRow + i))
+                                    UnsafeMutableRawPointer(cRow + i).storeBytes(of: updated, as: SIMD4<Double>.self)
+                                    let d = updated - Self.load(offRow + i)
+                                    let magnitude = unsafeBitCast(unsafeBitCast(d, to: SIMD4<UInt64>.self) & signMask, to: SIMD4<Double>.self)
+                                    let e = magnitude * Self.load(scRow + i)
+                                    bestV.replace(with: e, where: e .> bestV)
+                                    i += 4
+                                }
+                                while i < n {
+                                    let updated = cRow[i] + (a * znRow[i] - b * zoRow[i])
+                                    cRow[i] = updated
+                                    let e = Swift.abs(updated - offRow[i]) * scRow[i]
+                                    if e > best { best = e }
+                                    i += 1
+                                }
+                                k += n
+                            }
+                            for lane in 0..<4 where bestV[lane] > best { best = bestV[lane] }
+                        }
+                    }
+                }
+            }
+        }
+        if full { maximum = best }
+    }
+
+    @inline(__always)
+    private static func load(_ pointer: UnsafePointer<Double>) -> SIMD4<Double> {
+        UnsafeRawPointer(pointer).loadUnaligned(as: SIMD4<Double>.self)
+    }
+
+    @inline(__always)
+    private static func load(_ pointer: UnsafeMutablePointer<Double>) -> SIMD4<Double> {
+        UnsafeRawPointer(pointer).loadUnaligned(as: SIMD4<Double>.self)
+    }
+}
