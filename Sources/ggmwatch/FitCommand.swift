@@ -14,8 +14,10 @@ struct FitCommand: ParsableCommand {
         maximum-likelihood covariance (denominator n) of the centered data. By default the data are \
         standardized (the fit is on the correlation matrix, and the precision is scaled back) and \
         lambda is the theory rule c sqrt(log p / n) with c = \(NetworkEstimator.defaultTheoryConstant). \
-        The network goes to --output as JSON (names, precision, edges sorted by |partial correlation|, \
-        mean, ...), readable by `monitor --reference`; a summary goes to standard error.
+        The network goes to --output as JSON (names, the precision's diagonal, edges sorted by \
+        |partial correlation| with their precision entries, mean, ...: sparse, O(nnz) to write and \
+        read; --dense writes the full precision and coefficient matrices instead), readable by \
+        `monitor --reference`; a summary goes to standard error.
 
         With --in-control the data are in-control (Phase I) data: `fit` fits the monitor's model on them         (the node-wise estimator by default, the lags by --lags, auto by default) and calibrates its         thresholds as `monitor --in-control` does, and writes both (with the data's means, the lag         coefficients and the calibration) so that `monitor LIVE.csv --reference model.json` monitors         LIVE.csv from its first row with no recalibration.
 
@@ -75,6 +77,9 @@ struct FitCommand: ParsableCommand {
     @Option(help: "CSV of node,group rows (default with --sp500: the GICS sectors).")
     var groups: String?
 
+    @Flag(help: "Write the full precision and coefficient matrices (p x p rows) instead of the sparse form (the diagonal and the edges' entries).")
+    var dense = false
+
     @Option(parsing: .unconditional, help: "How many densest nodes and strongest edges the summary lists.")
     var top = 10
 
@@ -120,7 +125,9 @@ struct FitCommand: ParsableCommand {
         heartbeat.begin("fit: estimating the network (\(estimator.method.rawValue), p = \(dataset.columnCount), n = \(dataset.rowCount))")
         let outcome = try NetworkFitting.fit(dataset, estimator: estimator)
         heartbeat.end()
-        try outcome.file.write(toPath: output)
+        var file = outcome.file
+        file.dense = dense
+        try file.write(toPath: output)
         var stderr = StandardErrorStream()
         for note in notes { print(note, to: &stderr) }
         print(NetworkSummary(file: outcome.file, seconds: outcome.seconds, groups: groupMap, top: top).text, to: &stderr)
@@ -136,7 +143,8 @@ struct FitCommand: ParsableCommand {
         let start = Date()
         let monitor = try InControl.monitor(dataset: dataset, path: source, names: dataset.names, configuration: configuration,
                                             restart: false, quiet: false, prefix: "fit")
-        let file = try NetworkFile(inControl: monitor, source: source, rows: dataset.rowCount, lambdaRule: estimator.lambda)
+        var file = try NetworkFile(inControl: monitor, source: source, rows: dataset.rowCount, lambdaRule: estimator.lambda)
+        file.dense = dense
         try file.write(toPath: output)
         var stderr = StandardErrorStream()
         for note in notes { print(note, to: &stderr) }

@@ -6,9 +6,15 @@ import GGMEstimation
 /// An estimated network as `ggmwatch fit` writes it and `ggmwatch monitor --reference` reads it back.
 ///
 /// Indices (`i`, `j` of an edge) are 0-based positions in `names`. Partial correlations use the
-/// usual sign convention `r_ij = -Omega_ij / sqrt(Omega_ii Omega_jj)`. Only `names` and `precision`
-/// are required when reading: a hand-written reference may leave out everything else (a missing
-/// `mean` is read as zero).
+/// usual sign convention `r_ij = -Omega_ij / sqrt(Omega_ii Omega_jj)`.
+///
+/// The precision is stored sparsely by default: `precisionDiagonal` and, on every edge, its entry
+/// `precision` (`Omega_ij`, `i < j`; every entry not listed is zero), and the node-wise
+/// coefficients as `coefficientEntries`; writing and reading cost O(nnz). With `fit --dense` the
+/// file holds the dense `precision` and `coefficients` rows instead (as before 0.9). Reading
+/// accepts either; only `names` and the precision (dense, or the diagonal and the edges with
+/// their entries) are required, so a hand-written reference may leave out everything else (a
+/// missing `mean` is read as zero).
 struct NetworkFile: Codable, Equatable {
     /// One edge of the network.
     struct Edge: Codable, Equatable {
@@ -16,11 +22,29 @@ struct NetworkFile: Codable, Equatable {
         var j: Int
         var nodes: [String]
         var partialCorrelation: Double
+        /// `Omega_ij` (nil in files written before 0.9, which hold the dense precision).
+        var precision: Double?
+    }
+
+    /// A nonzero node-wise regression coefficient: node `i` on node `j`.
+    struct CoefficientEntry: Codable, Equatable {
+        var i: Int
+        var j: Int
+        var value: Double
     }
 
     var names: [String]
-    /// The precision matrix `Omega` on the original scale of the data, as rows.
-    var precision: [[Double]]
+    /// The precision matrix `Omega` on the original scale of the data, as rows (in memory; the
+    /// file holds it sparsely unless written with ``dense``).
+    var precision: [[Double]] = []
+    /// The dense precision as a file holds it (`fit --dense`, files before 0.9, hand-written ones).
+    private var densePrecision: [[Double]]?
+    /// `Omega_ii`, with the sparse form.
+    private var precisionDiagonal: [Double]?
+    /// The node-wise coefficients, with the sparse form.
+    private var coefficientEntries: [CoefficientEntry]?
+    /// Write the dense precision and coefficients rows instead of the sparse form.
+    var dense = false
     var method: EstimationMethod?
     /// The penalty, on the scale of the fitted matrix (the correlation matrix when `standardized`).
     var lambda: Double?
@@ -61,6 +85,12 @@ struct NetworkFile: Codable, Equatable {
     var calibration: CalibrationResult?
     /// What the thresholds were calibrated for.
     var inControl: InControlInfo?
+
+    private enum CodingKeys: String, CodingKey {
+        case names, densePrecision = "precision", precisionDiagonal, method, lambda, lambdaRule, edges, edgeCount
+        case iterations, converged, standardized, sampleSize, mean, coefficients, coefficientEntries, residualVariance
+        case path, lags, lagCoefficients, intercept, thresholds, calibration, inControl
+    }
 
     struct InControlInfo: Codable, Equatable {
         var source: String
@@ -114,6 +144,13 @@ struct NetworkFile: Codable, Equatable {
         for i in 0..<p {
             for j in 0..<p { precision[i][j] = precision[i][j] / scale.factor(i) / scale.factor(j) }
         }
+        if let edges {
+            self.edges = edges.map { e in
+                var e = e
+                e.precision = e.precision.map { $0 / scale.factor(e.i) / scale.factor(e.j) }
+                return e
+            }
+        }
         if let m = mean { mean = m.indices.map { m[$0] * scale.factor($0) } }
         if var b = coefficients {
             for j in 0..<p { for k in 0..<p { b[j][k] = b[j][k] * scale.factor(j) / scale.factor(k) } }
@@ -160,7 +197,7 @@ struct NetworkFile: Codable, Equatable {
         for i in 0..<p {
             for j in (i + 1)..<p where omega[i, j] != 0 {
                 let r = omega.partialCorrelation(i, j)
-                out.append(Edge(i: i, j: j, nodes: [names[i], names[j]], partialCorrelation: r))
+                out.append(Edge(i: i, j: j, nodes: [names[i], names[j]], partialCorrelation: r, precision: omega[i, j]))
             }
         }
         out.sort { a, b in
@@ -190,7 +227,7 @@ struct NetworkFile: Codable, Equatable {
         } catch {
             throw .cannotRead(path: path, reason: (error as NSError).localizedDescription)
         }
-        let file: NetworkFile
+        var file: NetworkFile
         do {
             file = try JSONDecoder().decode(NetworkFile.self, from: data)
         } catch let DecodingError.keyNotFound(key, context) {
@@ -203,8 +240,55 @@ struct NetworkFile: Codable, Equatable {
         } catch {
             throw .invalid(source: path, reason: "\(error)")
         }
+        try file.materialize(source: path)
         try file.validate(source: path)
         return file
+    }
+
+    /// The dense precision (and coefficients) of a file just read, from the dense rows or from
+    /// the sparse form. Errors name the offending edge or entry.
+    mutating func materialize(source: String) throws(NetworkFileError) {
+        if let densePrecision {
+            precision = densePrecision
+            self.densePrecision = nil
+            precisionDiagonal = nil
+            return
+        }
+        guard let diagonal = precisionDiagonal else {
+            throw .invalid(source: source, reason: "missing field \"precision\" (the dense rows) or \"precisionDiagonal\" with the edges' entries")
+        }
+        let p = diagonal.count
+        guard names.count == p else {
+            throw .invalid(source: source, reason: "\(names.count) names for a precision diagonal of \(p) entries")
+        }
+        var rows = [[Double]](repeating: [Double](repeating: 0, count: p), count: p)
+        for i in 0..<p { rows[i][i] = diagonal[i] }
+        for (k, e) in (edges ?? []).enumerated() {
+            guard (0..<p).contains(e.i), (0..<p).contains(e.j), e.i != e.j else {
+                throw .invalid(source: source, reason: "edge \(k + 1) joins nodes \(e.i) and \(e.j); nodes are 0...\(p - 1) and distinct")
+            }
+            guard let value = e.precision else {
+                throw .invalid(source: source, reason: "edge \(k + 1) [\(names[e.i]), \(names[e.j])] has no \"precision\" entry (a file without the dense precision needs one on every edge)")
+            }
+            guard rows[e.i][e.j] == 0 else {
+                throw .invalid(source: source, reason: "edge \(k + 1) [\(names[e.i]), \(names[e.j])] is listed twice")
+            }
+            rows[e.i][e.j] = value
+            rows[e.j][e.i] = value
+        }
+        precision = rows
+        precisionDiagonal = nil
+        if coefficients == nil, let entries = coefficientEntries {
+            var b = [[Double]](repeating: [Double](repeating: 0, count: p), count: p)
+            for (k, e) in entries.enumerated() {
+                guard (0..<p).contains(e.i), (0..<p).contains(e.j), e.i != e.j, e.value.isFinite else {
+                    throw .invalid(source: source, reason: "coefficient entry \(k + 1) (node \(e.i) on node \(e.j), \(e.value)) is out of range or not finite")
+                }
+                b[e.i][e.j] = e.value
+            }
+            coefficients = b
+        }
+        coefficientEntries = nil
     }
 
     private static func fieldPath(_ path: [any CodingKey]) -> String {
@@ -285,11 +369,19 @@ struct NetworkFile: Codable, Equatable {
         func lines(_ values: [some Encodable]) throws -> String {
             values.isEmpty ? "[]" : "[\n    " + (try values.map { try json($0) }).joined(separator: ",\n    ") + "\n  ]"
         }
-        var fields: [(String, String)] = [("names", try json(names)), ("precision", try lines(precision))]
+        var fields: [(String, String)] = [("names", try json(names))]
         func add(_ key: String, _ value: (some Encodable)?) throws { if let value { fields.append((key, try json(value))) } }
+        let p = dimension
+        if dense {
+            fields.append(("precision", try lines(precision)))
+        } else {
+            try add("precisionDiagonal", (0..<p).map { precision[$0][$0] })
+        }
         try add("method", method)
         try add("lambda", lambda)
         try add("lambdaRule", lambdaRule)
+        // The edges carry the precision's off-diagonal entries (sparse form): every nonzero one.
+        let edges = self.edges ?? (dense ? nil : NetworkFile.edges(of: precisionMatrix, names: names))
         if let edges { fields.append(("edges", try lines(edges))) }
         try add("edgeCount", edgeCount)
         try add("iterations", iterations)
@@ -297,7 +389,15 @@ struct NetworkFile: Codable, Equatable {
         try add("standardized", standardized)
         try add("sampleSize", sampleSize)
         try add("mean", mean)
-        if let coefficients { fields.append(("coefficients", try lines(coefficients))) }
+        if let coefficients {
+            if dense {
+                fields.append(("coefficients", try lines(coefficients)))
+            } else {
+                var entries: [CoefficientEntry] = []
+                for i in 0..<p { for j in 0..<p where coefficients[i][j] != 0 { entries.append(CoefficientEntry(i: i, j: j, value: coefficients[i][j])) } }
+                fields.append(("coefficientEntries", try lines(entries)))
+            }
+        }
         try add("residualVariance", residualVariance)
         if let path { fields.append(("path", try lines(path))) }
         try add("lags", lags)

@@ -250,9 +250,8 @@ struct CLIUnitTests {
         #expect(try CLI.run(["fit", try Self.scaledData(1, in: dir).path, "-o", unit.path]).status == 0)
         let out = try CLI.run(["fit", try Self.scaledData(1e150, in: dir).path, "-o", big.path])
         #expect(out.status == 0, "\(out.stderr)")
-        struct File: Decodable { struct Edge: Decodable { let partialCorrelation: Double }; let precision: [[Double]]; let edges: [Edge] }
-        let a = try JSONDecoder().decode(File.self, from: Data(contentsOf: unit))
-        let b = try JSONDecoder().decode(File.self, from: Data(contentsOf: big))
+        let a = try JSONDecoder().decode(FitOutput.self, from: Data(contentsOf: unit))
+        let b = try JSONDecoder().decode(FitOutput.self, from: Data(contentsOf: big))
         #expect(a.edges.count == b.edges.count)
         for (e, f) in zip(a.edges, b.edges) { #expect(abs(e.partialCorrelation - f.partialCorrelation) < 1e-9) }
         #expect(abs(b.precision[0][0] / 1e-300 - a.precision[0][0]) < 1e-9 * a.precision[0][0])

@@ -72,9 +72,14 @@ enum CLI {
 
 /// The JSON `ggmwatch fit` writes (a mirror of the executable's `NetworkFile`, which tests cannot import).
 struct FitOutput: Decodable {
-    struct Edge: Decodable { let i: Int; let j: Int; let nodes: [String]; let partialCorrelation: Double }
+    struct Edge: Decodable { let i: Int; let j: Int; let nodes: [String]; let partialCorrelation: Double; let precision: Double? }
+    struct Coefficient: Decodable { let i: Int; let j: Int; let value: Double }
     let names: [String]
+    /// The dense precision: the file's rows (`fit --dense`), or built from its sparse form (the
+    /// diagonal and the edges' entries, the default).
     let precision: [[Double]]
+    /// Whether the file held the sparse form.
+    let sparse: Bool
     let method: String
     let lambda: Double
     let edges: [Edge]
@@ -87,6 +92,51 @@ struct FitOutput: Decodable {
     let coefficients: [[Double]]?
     let residualVariance: [Double]?
     let path: [LambdaPathPoint]?
+
+    private enum Keys: String, CodingKey {
+        case names, precision, precisionDiagonal, method, lambda, edges, edgeCount, iterations, converged, standardized
+        case sampleSize, mean, coefficients, coefficientEntries, residualVariance, path
+    }
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: Keys.self)
+        names = try c.decode([String].self, forKey: .names)
+        method = try c.decode(String.self, forKey: .method)
+        lambda = try c.decode(Double.self, forKey: .lambda)
+        edges = try c.decode([Edge].self, forKey: .edges)
+        edgeCount = try c.decode(Int.self, forKey: .edgeCount)
+        iterations = try c.decode(Int.self, forKey: .iterations)
+        converged = try c.decode(Bool.self, forKey: .converged)
+        standardized = try c.decode(Bool.self, forKey: .standardized)
+        sampleSize = try c.decode(Int.self, forKey: .sampleSize)
+        mean = try c.decode([Double].self, forKey: .mean)
+        residualVariance = try c.decodeIfPresent([Double].self, forKey: .residualVariance)
+        path = try c.decodeIfPresent([LambdaPathPoint].self, forKey: .path)
+        let p = names.count
+        if let dense = try c.decodeIfPresent([[Double]].self, forKey: .precision) {
+            precision = dense
+            sparse = false
+        } else {
+            let diagonal = try c.decode([Double].self, forKey: .precisionDiagonal)
+            var rows = [[Double]](repeating: [Double](repeating: 0, count: p), count: p)
+            for i in 0..<p { rows[i][i] = diagonal[i] }
+            for e in edges {
+                rows[e.i][e.j] = try #require(e.precision)
+                rows[e.j][e.i] = try #require(e.precision)
+            }
+            precision = rows
+            sparse = true
+        }
+        if let dense = try c.decodeIfPresent([[Double]].self, forKey: .coefficients) {
+            coefficients = dense
+        } else if let entries = try c.decodeIfPresent([Coefficient].self, forKey: .coefficientEntries) {
+            var rows = [[Double]](repeating: [Double](repeating: 0, count: p), count: p)
+            for e in entries { rows[e.i][e.j] = e.value }
+            coefficients = rows
+        } else {
+            coefficients = nil
+        }
+    }
 }
 
 @Suite("ggmwatch CLI", .enabled(if: CLI.binary != nil, CLI.missingMessage))
@@ -148,6 +198,51 @@ struct CLITests {
         let piped = try CLI.run(["fit", csv.path, "--groups", groups.path])
         #expect(piped.status == 0)
         #expect(piped.stdout == (try Data(contentsOf: json)))
+    }
+
+    @Test("fit writes the precision sparsely by default and densely with --dense; monitor --reference reads both alike")
+    func sparseAndDenseNetworkFiles() throws {
+        let dir = try CLI.temporaryDirectory()
+        let x = try Self.chainData()
+        let names = ["a", "b", "c", "d", "e", "f"]
+        let csv = dir.appendingPathComponent("data.csv")
+        try CLI.writeCSV(x, names: names, to: csv)
+        for method in ["glasso", "nodewise"] {
+            let sparsePath = dir.appendingPathComponent("sparse-\(method).json"), densePath = dir.appendingPathComponent("dense-\(method).json")
+            #expect(try CLI.run(["fit", csv.path, "--method", method, "-o", sparsePath.path]).status == 0)
+            #expect(try CLI.run(["fit", csv.path, "--method", method, "--dense", "-o", densePath.path]).status == 0)
+            let sparse = try JSONDecoder().decode(FitOutput.self, from: Data(contentsOf: sparsePath))
+            let dense = try JSONDecoder().decode(FitOutput.self, from: Data(contentsOf: densePath))
+            #expect(sparse.sparse && !dense.sparse)
+            // The same numbers, bit for bit, in either form.
+            #expect(sparse.precision == dense.precision)
+            #expect(sparse.coefficients == dense.coefficients)
+            #expect(sparse.edges.allSatisfy { $0.precision == dense.precision[$0.i][$0.j] && $0.precision != 0 })
+            let text = try String(contentsOf: sparsePath, encoding: .utf8)
+            #expect(!text.contains("\"precision\": [\n") && !text.contains("\"coefficients\""))
+            // As references the two files give the same events.
+            let a = try CLI.run(["monitor", csv.path, "--reference", sparsePath.path, "--alpha", "0.05", "--window", "20"])
+            let b = try CLI.run(["monitor", csv.path, "--reference", densePath.path, "--alpha", "0.05", "--window", "20"])
+            #expect(a.status == 0 && b.status == 0, "\(a.stderr) \(b.stderr)")
+            #expect(a.stdout == b.stdout)
+        }
+        // A sparse file with a broken edge is an error naming the edge.
+        let good = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("sparse-glasso.json"))) as! [String: Any]
+        let edges = good["edges"] as! [[String: Any]]
+        let cases: [(String, ([[String: Any]]) -> [[String: Any]])] = [
+            ("has no \"precision\" entry", { e in var e = e; e[0]["precision"] = nil; return e }),
+            ("is listed twice", { e in e + [e[0]] }),
+            ("nodes are 0...5", { e in var e = e; e[0]["j"] = 9; return e }),
+        ]
+        for (message, edit) in cases {
+            var object = good
+            object["edges"] = edit(edges)
+            let path = dir.appendingPathComponent("broken.json")
+            try JSONSerialization.data(withJSONObject: object).write(to: path)
+            let result = try CLI.run(["monitor", csv.path, "--reference", path.path, "--alpha", "0.05", "--window", "20"])
+            #expect(result.status != 0)
+            #expect(result.stderr.contains("edge ") && result.stderr.contains(message), "\(result.stderr)")
+        }
     }
 
     @Test("fit --no-standardize --method nodewise reproduces the scikit-learn fixture")
