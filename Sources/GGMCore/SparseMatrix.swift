@@ -20,15 +20,17 @@ public struct SparseMatrix: Sendable, Codable, Equatable {
         starts.reserveCapacity(n + 1)
         var cols: [Int] = []
         var vals: [Double] = []
-        for i in 0..<n {
-            for j in 0..<n {
-                let v = dense[i, j]
-                if Swift.abs(v) > tolerance || (i == j && v != 0) {
-                    cols.append(j)
-                    vals.append(v)
+        dense.elements.withUnsafeBufferPointer { e in
+            for i in 0..<n {
+                for j in 0..<n {
+                    let v = e[i * n + j]
+                    if Swift.abs(v) > tolerance || (i == j && v != 0) {
+                        cols.append(j)
+                        vals.append(v)
+                    }
                 }
+                starts.append(cols.count)
             }
-            starts.append(cols.count)
         }
         self.dimension = n
         self.rowStart = starts

@@ -137,9 +137,11 @@ public struct NetworkEstimator: Codable, Sendable, Equatable {
         guard warm.method == method, warm.precision.rows == p, warm.scale.count == p else { return nil }
         switch method {
         case .nodewise:
-            guard let b = warm.coefficients else { return nil }
-            var c = b
-            for j in 0..<p { for k in 0..<p { c[j, k] = b[j, k] * scale[k] / scale[j] } }
+            guard var c = warm.coefficients else { return nil }
+            // Zeros stay zeros: only the support is rescaled (O(p^2) reads, O(nnz) divisions).
+            c.elements.withUnsafeMutableBufferPointer { cb in
+                for j in 0..<p { for k in 0..<p where cb[j * p + k] != 0 { cb[j * p + k] = cb[j * p + k] * scale[k] / scale[j] } }
+            }
             return .nodewise(NodewiseLassoFit(coefficients: c, residualVariance: [Double](repeating: 1, count: p),
                                               lambda: warm.lambda, iterations: 0, converged: false))
         case .glasso:
@@ -181,15 +183,21 @@ public struct NetworkEstimator: Codable, Sendable, Equatable {
     /// The network on the original scale.
     func makeFit(_ raw: RawFit, scale: [Double]) -> NetworkFit {
         let p = scale.count
+        // Zeros stay zeros (a sparse network): only nonzero entries are rescaled, with the same
+        // operations as a dense pass, so the result is the same bit for bit.
         func rescalePrecision(_ t: Matrix) -> Matrix {
             var o = t
-            for i in 0..<p { for j in 0..<p { o[i, j] = t[i, j] / (scale[i] * scale[j]) } }
+            o.elements.withUnsafeMutableBufferPointer { ob in
+                for i in 0..<p { for j in 0..<p where ob[i * p + j] != 0 { ob[i * p + j] = ob[i * p + j] / (scale[i] * scale[j]) } }
+            }
             return o
         }
         switch raw {
         case .nodewise(let f):
             var b = f.coefficients
-            for j in 0..<p { for k in 0..<p { b[j, k] = f.coefficients[j, k] * scale[j] / scale[k] } }
+            b.elements.withUnsafeMutableBufferPointer { bb in
+                for j in 0..<p { for k in 0..<p where bb[j * p + k] != 0 { bb[j * p + k] = bb[j * p + k] * scale[j] / scale[k] } }
+            }
             let rv = (0..<p).map { f.residualVariance[$0] * scale[$0] * scale[$0] }
             return NetworkFit(method: .nodewise, lambda: f.lambda, precision: rescalePrecision(f.precision),
                               iterations: f.iterations, converged: f.converged, standardized: standardize, scale: scale,

@@ -15,6 +15,9 @@ struct BenchCommand: ParsableCommand {
           stream      per-observation throughput of the incremental global (p = 100, 452, 1000) and \
         local (p = 100, 452) statistics and of the whole monitor (p = 100, 452); baseline recomputing \
         the statistic from the stored window at every step.
+          scale       the rewritten parts of a refit and of the network file against what they \
+        replaced: the search for re-centred entries (p = 452) and the network file's write and read, \
+        sparse (the default) against dense (p = 452, 2,000; sparse alone at p = 5,000).
           serve       sustained rows/s through `ggmwatch serve` (in-process, loopback HTTP, SQLite) with \
         100 streams at p = 20 and 10 at p = 200, batch latency p50/p99; baseline the same rows through \
         `ggmwatch monitor`, two processes at a time.
@@ -25,10 +28,10 @@ struct BenchCommand: ParsableCommand {
     )
 
     enum Suite: String, ExpressibleByArgument, CaseIterable {
-        case estimators, stream, segment, serve, memory, all
+        case estimators, stream, segment, scale, serve, memory, all
     }
 
-    @Option(help: "Which benchmarks: \(Suite.allValueStrings.joined(separator: ", ")) (all = memory, then estimators, stream, segment and serve).")
+    @Option(help: "Which benchmarks: \(Suite.allValueStrings.joined(separator: ", ")) (all = memory, then estimators, stream, segment, scale and serve).")
     var suite: Suite = .all
 
     @Option(help: "Repetitions of each measurement (the best is reported).")
@@ -56,6 +59,7 @@ struct BenchCommand: ParsableCommand {
         if suite == .estimators || suite == .all { results += try EstimatorBench.run(settings, log: log) }
         if suite == .stream || suite == .all { results += try StreamBench.run(settings, log: log) }
         if suite == .segment || suite == .all { results += try SegmentBench.run(settings, log: log) }
+        if suite == .scale || suite == .all { results += try ScaleBench.run(settings, log: log) }
         if suite == .serve || suite == .all {
             let collected = BenchResults()
             try runBlocking { collected.results = try await ServeBench.run(settings, log: { line in

@@ -43,8 +43,24 @@ public struct ReferenceModel: Codable, Sendable, Equatable {
         guard precision.isSquare else { throw .dimensionMismatch(mean: mean?.count ?? p, precision: p) }
         let mu = mean ?? [Double](repeating: 0, count: p)
         guard mu.count == p else { throw .dimensionMismatch(mean: mu.count, precision: p) }
-        for i in 0..<p { for j in 0..<p where !precision[i, j].isFinite { throw .nonFinite(row: i, column: j) } }
-        guard precision.isSymmetric(tolerance: 1e-10 * max(1, precision.elements.map(abs).max() ?? 1)) else { throw .notSymmetric }
+        // One pass for the first non-finite entry (row-major) and the largest magnitude, then the
+        // symmetry check over the upper triangle (unchecked reads: this runs at every refit).
+        var largest = 0.0
+        var firstNonFinite: Int?
+        var symmetric = true
+        precision.elements.withUnsafeBufferPointer { e in
+            for k in 0..<(p * p) {
+                let v = e[k]
+                guard v.isFinite else { firstNonFinite = k; return }
+                largest = Swift.max(largest, Swift.abs(v))
+            }
+            let tolerance = 1e-10 * Swift.max(1, largest)
+            for i in 0..<p {
+                for j in (i + 1)..<p where Swift.abs(e[i * p + j] - e[j * p + i]) > tolerance { symmetric = false; return }
+            }
+        }
+        if let k = firstNonFinite { throw .nonFinite(row: k / p, column: k % p) }
+        guard symmetric else { throw .notSymmetric }
         for i in 0..<p where !(precision[i, i] > 0) { throw .nonPositiveDiagonal(node: i, value: precision[i, i]) }
         self.mean = mu
         self.precision = precision

@@ -268,12 +268,18 @@ public struct WindowStatistics: Sendable {
             }
             entries.withUnsafeMutableBufferPointer { c in
                 transposed.withUnsafeBufferPointer { t in
-                    var k = 0
-                    for u in 0..<p {
-                        let a = t.baseAddress! + u * m
-                        for v in u..<p {
-                            c[k] = Self.dot(a, t.baseAddress! + v * m, m)
-                            k += 1
+                    // Rows in parallel (interleaved, for balance: row u has p - u entries); each
+                    // entry is one dot product, so the result does not depend on the split.
+                    let out = SharedMutableBuffer(c), columns = SendablePointer(t.baseAddress!)
+                    let blocks = p * (p + 1) / 2 * m >= 1 << 18 ? 8 : 1
+                    parallelFor(blocks) { block in
+                        for u in stride(from: block, to: p, by: blocks) {
+                            let a = columns.pointer + u * m
+                            var k = Self.packedIndex(u, u, dimension: p)
+                            for v in u..<p {
+                                out.base[k] = Self.dot(a, columns.pointer + v * m, m)
+                                k += 1
+                            }
                         }
                     }
                 }
