@@ -65,11 +65,11 @@ struct LocalUpdate08 {
                                 let cRow = c + k, offRow = off + k, scRow = sc + k, znRow = zn + u, zoRow = zo + u
                                 var i = 0
                                 while i + 4 <= n {
-                                    let updated = Self.load(cRow + i) + (av * Self.load(znRow + i) - bv * Self.load(zoRow + i))
+                                    let updated = SIMD4<Double>.load(cRow + i) + (av * SIMD4<Double>.load(znRow + i) - bv * SIMD4<Double>.load(zoRow + i))
                                     UnsafeMutableRawPointer(cRow + i).storeBytes(of: updated, as: SIMD4<Double>.self)
-                                    let d = updated - Self.load(offRow + i)
+                                    let d = updated - SIMD4<Double>.load(offRow + i)
                                     let magnitude = unsafeBitCast(unsafeBitCast(d, to: SIMD4<UInt64>.self) & signMask, to: SIMD4<Double>.self)
-                                    let e = magnitude * Self.load(scRow + i)
+                                    let e = magnitude * SIMD4<Double>.load(scRow + i)
                                     bestV.replace(with: e, where: e .> bestV)
                                     i += 4
                                 }
@@ -89,15 +89,5 @@ struct LocalUpdate08 {
             }
         }
         if full { maximum = best }
-    }
-
-    @inline(__always)
-    private static func load(_ pointer: UnsafePointer<Double>) -> SIMD4<Double> {
-        UnsafeRawPointer(pointer).loadUnaligned(as: SIMD4<Double>.self)
-    }
-
-    @inline(__always)
-    private static func load(_ pointer: UnsafeMutablePointer<Double>) -> SIMD4<Double> {
-        UnsafeRawPointer(pointer).loadUnaligned(as: SIMD4<Double>.self)
     }
 }

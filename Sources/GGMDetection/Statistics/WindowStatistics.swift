@@ -485,7 +485,7 @@ public struct WindowStatistics: Sendable {
             let n = p - u
             let cRow = c + k, znRow = zn + u, zoRow = zo + u
             @inline(__always) func step(_ i: Int) -> SIMD4<Double> {
-                let updated = load(cRow + i) + (av * load(znRow + i) - bv * load(zoRow + i))
+                let updated = SIMD4<Double>.load(cRow + i) + (av * SIMD4<Double>.load(znRow + i) - bv * SIMD4<Double>.load(zoRow + i))
                 UnsafeMutableRawPointer(cRow + i).storeBytes(of: updated, as: SIMD4<Double>.self)
                 return unsafeBitCast(unsafeBitCast(updated, to: SIMD4<UInt64>.self) & signMask, to: SIMD4<Double>.self)
             }
@@ -516,16 +516,6 @@ public struct WindowStatistics: Sendable {
         }
         for lane in 0..<4 where bestV[lane] > best { best = bestV[lane] }
         return best
-    }
-
-    @inline(__always)
-    private static func load(_ pointer: UnsafePointer<Double>) -> SIMD4<Double> {
-        UnsafeRawPointer(pointer).loadUnaligned(as: SIMD4<Double>.self)
-    }
-
-    @inline(__always)
-    private static func load(_ pointer: UnsafeMutablePointer<Double>) -> SIMD4<Double> {
-        UnsafeRawPointer(pointer).loadUnaligned(as: SIMD4<Double>.self)
     }
 
     private func scanLocalMax() -> (Double, Int) {
