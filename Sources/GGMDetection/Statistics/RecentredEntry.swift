@@ -73,16 +73,16 @@ public struct RecentredEntry: Codable, Sendable, Equatable {
                                 let a = UnsafeMutablePointer<Double>.allocate(capacity: p)
                                 defer { a.deallocate() }
                                 let sm = sp.pointer, c = out.base.baseAddress!
+                                let start = rs.pointer, column = ci.pointer, value = values.pointer
                                 for i in stride(from: block, to: p, by: blocks) {
                                     a.initialize(repeating: 0, count: p)
-                                    for k in rs.pointer[i]..<rs.pointer[i + 1] {
-                                        let row = sm + ci.pointer[k] * p, o = values.pointer[k]
+                                    for k in start[i]..<start[i + 1] {
+                                        let row = sm + column[k] * p, o = value[k]
                                         for col in 0..<p { a[col] += o * row[col] }
                                     }
-                                    let ci_ = ci.pointer, v = values.pointer
                                     for j in 0..<p {
                                         var sum = 0.0
-                                        for k in rs.pointer[j]..<rs.pointer[j + 1] { sum += a[ci_[k]] * v[k] }
+                                        for k in start[j]..<start[j + 1] { sum += a[column[k]] * value[k] }
                                         c[i * p + j] = sum
                                     }
                                 }
