@@ -46,11 +46,57 @@ public struct GaussianSampler: Sendable {
         return x
     }
 
-    /// `n` draws as the rows of an `n x p` matrix.
+    /// `count` draws, the same numbers as `count` calls of ``sample(using:)`` in a row.
+    ///
+    /// The draws are solved four at a time: each row of `L^T` is read once for four right-hand
+    /// sides, which sit side by side in one `SIMD4` per coordinate. Every lane does what one draw
+    /// alone does (the same four partial sums over `k`, combined in the same order), so the result
+    /// is the same bit for bit; only the memory traffic on `L^T` drops by four.
+    public func sample(count: Int, using rng: inout some RandomNumberGenerator) -> [[Double]] {
+        let n = dimension
+        var out: [[Double]] = []
+        out.reserveCapacity(count)
+        var block = [SIMD4<Double>](repeating: .zero, count: n)
+        var start = 0
+        while start < count {
+            let lanes = Swift.min(4, count - start)
+            for r in 0..<lanes {
+                let z = rng.standardNormals(n)
+                for k in 0..<n { block[k][r] = z[k] }
+            }
+            upper.withUnsafeBufferPointer { u in
+                block.withUnsafeMutableBufferPointer { xb in
+                    for i in stride(from: n - 1, through: 0, by: -1) {
+                        let row = i * n
+                        var s0 = SIMD4<Double>.zero, s1 = SIMD4<Double>.zero
+                        var s2 = SIMD4<Double>.zero, s3 = SIMD4<Double>.zero
+                        var k = i + 1
+                        while k + 4 <= n {
+                            s0 += u[row + k] * xb[k]
+                            s1 += u[row + k + 1] * xb[k + 1]
+                            s2 += u[row + k + 2] * xb[k + 2]
+                            s3 += u[row + k + 3] * xb[k + 3]
+                            k += 4
+                        }
+                        while k < n { s0 += u[row + k] * xb[k]; k += 1 }
+                        xb[i] = (xb[i] - ((s0 + s1) + (s2 + s3))) / u[row + i]
+                    }
+                }
+            }
+            for r in 0..<lanes {
+                var x = [Double](repeating: 0, count: n)
+                for i in 0..<n { x[i] = block[i][r] + mean[i] }
+                out.append(x)
+            }
+            start += lanes
+        }
+        return out
+    }
+
+    /// `n` draws as the rows of an `n x p` matrix (the same numbers as `n` calls of ``sample(using:)``).
     public func sample(_ n: Int, using rng: inout some RandomNumberGenerator) -> Matrix {
         var out = Matrix(rows: n, columns: dimension)
-        for t in 0..<n {
-            let x = sample(using: &rng)
+        for (t, x) in sample(count: n, using: &rng).enumerated() {
             for j in 0..<dimension { out[t, j] = x[j] }
         }
         return out

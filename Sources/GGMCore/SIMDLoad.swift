@@ -11,3 +11,11 @@ extension SIMD4 where Scalar == Double {
         UnsafeRawPointer(pointer).loadUnaligned(as: SIMD4<Double>.self)
     }
 }
+
+extension SIMD4 where Scalar == Double {
+    /// Stores the four doubles at `pointer` (no alignment required).
+    @inlinable @inline(__always)
+    public func store(to pointer: UnsafeMutablePointer<Double>) {
+        UnsafeMutableRawPointer(pointer).storeBytes(of: self, as: SIMD4<Double>.self)
+    }
+}

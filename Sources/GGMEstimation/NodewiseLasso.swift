@@ -35,23 +35,38 @@ public struct NodewiseLasso: Sendable, Codable, Equatable {
     ///   - warmStart: a previous fit of the same dimension; its coefficients start the descent.
     /// - Throws: ``EstimationError`` for invalid input (non-square, non-finite, non-positive variance, bad lambda).
     public func fit(covariance s: Matrix, warmStart: NodewiseLassoFit? = nil) throws(EstimationError) -> NodewiseLassoFit {
-        try EstimationError.validateCovariance(s)
-        try EstimationError.validateLambda(lambda)
-        let p = s.rows
-        if let w = warmStart, w.coefficients.rows != p {
-            throw .dimensionMismatch(what: "warm start", expected: p, actual: w.coefficients.rows)
-        }
+        try validate(s, warmStart: warmStart)
         return fitValidated(s, initialCoefficients: warmStart?.coefficients)
     }
 
+    /// ``fit(covariance:warmStart:)`` with the active phases run as the plain algorithm (every
+    /// coordinate move updates the whole residual, as ggmwatch 0.9 did): the benchmark's same-run
+    /// baseline. The same solution up to rounding.
+    @_spi(Benchmark)
+    public func fitPlain(covariance s: Matrix, warmStart: NodewiseLassoFit? = nil) throws(EstimationError) -> NodewiseLassoFit {
+        try validate(s, warmStart: warmStart)
+        return fitValidated(s, initialCoefficients: warmStart?.coefficients, covarianceUpdates: false)
+    }
+
+    private func validate(_ s: Matrix, warmStart: NodewiseLassoFit?) throws(EstimationError) {
+        try EstimationError.validateCovariance(s)
+        try EstimationError.validateLambda(lambda)
+        if let w = warmStart, w.coefficients.rows != s.rows {
+            throw .dimensionMismatch(what: "warm start", expected: s.rows, actual: w.coefficients.rows)
+        }
+    }
+
     /// The fit without input checks (the caller validated `s`); `initialCoefficients` rows start each regression.
-    func fitValidated(_ s: Matrix, initialCoefficients: Matrix?) -> NodewiseLassoFit {
+    func fitValidated(_ s: Matrix, initialCoefficients: Matrix?, covarianceUpdates: Bool = true) -> NodewiseLassoFit {
         let p = s.rows
         var coefficients = initialCoefficients ?? Matrix(rows: p, columns: p)
         for j in 0..<p { coefficients.elements[j * p + j] = 0 }
         var residualVariance = [Double](repeating: 0, count: p)
         let lambda = self.lambda, tolerance = self.tolerance, maxSweeps = Swift.max(1, maxIterations)
-        let results: [(sweeps: Int, converged: Bool)] = s.elements.withUnsafeBufferPointer { sb in
+        // S and its diagonal side by side: every regression reads the diagonal once per sweep.
+        var gramAndDiagonal = s.elements
+        gramAndDiagonal.append(contentsOf: s.diagonal)
+        let results: [(sweeps: Int, converged: Bool)] = gramAndDiagonal.withUnsafeBufferPointer { sb in
             coefficients.elements.withUnsafeMutableBufferPointer { cb in
                 residualVariance.withUnsafeMutableBufferPointer { rvb in
                     let gram = UnsafeSendable(sb.baseAddress!)
@@ -60,7 +75,8 @@ public struct NodewiseLasso: Sendable, Codable, Equatable {
                     return parallelMap(p) { j in
                         NodewiseLasso.solveNode(
                             j, gram: gram.pointer, p: p, coefficients: coef.base.baseAddress! + j * p,
-                            residualVariance: rv, lambda: lambda, tolerance: tolerance, maxSweeps: maxSweeps)
+                            residualVariance: rv, lambda: lambda, tolerance: tolerance, maxSweeps: maxSweeps,
+                            covarianceUpdates: covarianceUpdates)
                     }
                 }
             }
@@ -71,9 +87,11 @@ public struct NodewiseLasso: Sendable, Codable, Equatable {
                                 lambda: lambda, iterations: sweeps, converged: converged)
     }
 
+    /// `s` holds the `p x p` Gram matrix followed by its diagonal.
     private static func solveNode(
         _ j: Int, gram s: UnsafePointer<Double>, p: Int, coefficients b: UnsafeMutablePointer<Double>,
-        residualVariance rv: SharedMutableBuffer, lambda: Double, tolerance: Double, maxSweeps: Int
+        residualVariance rv: SharedMutableBuffer, lambda: Double, tolerance: Double, maxSweeps: Int,
+        covarianceUpdates: Bool
     ) -> (sweeps: Int, converged: Bool) {
         let r = UnsafeMutablePointer<Double>.allocate(capacity: p)
         let active = UnsafeMutablePointer<Int>.allocate(capacity: p)
@@ -87,16 +105,18 @@ public struct NodewiseLasso: Sendable, Codable, Equatable {
         let sjj = s[j * p + j]
         let result = gramLassoSolve(gram: s, dimension: p, excluded: j, coefficients: b, residual: r,
                                     lambda: lambda, threshold: tolerance * sjj.squareRoot(),
-                                    maxSweeps: maxSweeps, active: active)
+                                    maxSweeps: maxSweeps, active: active, diagonal: s + p * p,
+                                    covarianceUpdates: covarianceUpdates)
         // sigma_j^2 = S_jj - 2 b^T S_{-j,j} + b^T S_{-j,-j} b, over the support of b.
-        var support: [Int] = []
-        for k in 0..<p where b[k] != 0 { support.append(k) }
+        var count = 0
+        for k in 0..<p where b[k] != 0 { active[count] = k; count += 1 }
         var cross = 0.0, quad = 0.0
-        for k in support {
+        for a in 0..<count {
+            let k = active[a]
             cross += b[k] * s[k * p + j]
             var t = 0.0
             let row = s + k * p
-            for l in support { t += row[l] * b[l] }
+            for c in 0..<count { t += row[active[c]] * b[active[c]] }
             quad += b[k] * t
         }
         rv[j] = sjj - 2 * cross + quad

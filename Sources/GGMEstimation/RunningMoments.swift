@@ -150,8 +150,8 @@ public struct RunningMoments: Codable, Sendable, Equatable {
         }
     }
 
-    /// `M += sign * Y^T Y` with `Y = rows - shift`, upper triangle by blocks of 4 rows of M and
-    /// 512 columns (a 16 KB tile of M stays in L1 while the k observations stream past), then mirrored.
+    /// `M += sign * Y^T Y` with `Y = rows - shift`, upper triangle by blocks of 4 rows of M (each
+    /// a register-blocked pass, ``updateRowBlock(_:rowCount:y:k:p:m:sign:)``), then mirrored.
     private mutating func rankKUpdate(_ rows: Matrix, sign: Double) {
         let p = dimension, k = rows.rows
         var y = rows.elements
@@ -189,26 +189,16 @@ public struct RunningMoments: Codable, Sendable, Equatable {
         }
     }
 
+    /// Rows `i0 ..< i0 + rowCount` of `M += sign * Y^T Y`, columns from `i0` on: blocks of four
+    /// rows by ``RankUpdate/fourRows(_:_:_:_:rowIndex:columns:y:stride:observations:sign:)`` (the
+    /// same sums bit for bit as one observation at a time).
     @inline(__always)
     private static func updateRowBlock(_ i0: Int, rowCount: Int, y: UnsafePointer<Double>, k: Int, p: Int,
                                        m: UnsafeMutablePointer<Double>, sign: Double) {
-        let tile = 512
         if rowCount == 4 {
-            let m0 = m + i0 * p, m1 = m0 + p, m2 = m1 + p, m3 = m2 + p
-            for j0 in stride(from: i0, to: p, by: tile) {
-                let j1 = Swift.min(j0 + tile, p)
-                for t in 0..<k {
-                    let yt = y + t * p
-                    let a0 = sign * yt[i0], a1 = sign * yt[i0 + 1], a2 = sign * yt[i0 + 2], a3 = sign * yt[i0 + 3]
-                    for j in j0..<j1 {
-                        let v = yt[j]
-                        m0[j] += a0 * v
-                        m1[j] += a1 * v
-                        m2[j] += a2 * v
-                        m3[j] += a3 * v
-                    }
-                }
-            }
+            let m0 = m + i0 * p
+            RankUpdate.fourRows(m0, m0 + p, m0 + 2 * p, m0 + 3 * p, rowIndex: i0, columns: i0..<p, y: y, stride: p,
+                                observations: 0..<k, sign: sign)
         } else {
             for q in 0..<rowCount {
                 let i = i0 + q

@@ -91,3 +91,35 @@ struct LocalUpdate08 {
         if full { maximum = best }
     }
 }
+
+/// The running moments' Gram update as ggmwatch 0.9 ran it, kept as the benchmark's same-run
+/// baseline (issue "Scale"): the upper triangle of `M += Y^T Y` by blocks of four rows of `M` and
+/// 512 columns, each observation updating the whole tile (four loads and four stores of `M` per
+/// column and observation). The register-blocked ``RankUpdate`` replaced it.
+enum GramUpdate09 {
+    static func add(_ y: [Double], rows k: Int, into m: inout [Double], p: Int) {
+        let tile = 512
+        y.withUnsafeBufferPointer { yb in
+            m.withUnsafeMutableBufferPointer { mb in
+                let y = yb.baseAddress!, m = mb.baseAddress!
+                for i0 in stride(from: 0, to: p - p % 4, by: 4) {
+                    let m0 = m + i0 * p, m1 = m0 + p, m2 = m1 + p, m3 = m2 + p
+                    for j0 in stride(from: i0, to: p, by: tile) {
+                        let j1 = Swift.min(j0 + tile, p)
+                        for t in 0..<k {
+                            let yt = y + t * p
+                            let a0 = yt[i0], a1 = yt[i0 + 1], a2 = yt[i0 + 2], a3 = yt[i0 + 3]
+                            for j in j0..<j1 {
+                                let v = yt[j]
+                                m0[j] += a0 * v
+                                m1[j] += a1 * v
+                                m2[j] += a2 * v
+                                m3[j] += a3 * v
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

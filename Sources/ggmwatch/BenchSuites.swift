@@ -511,8 +511,9 @@ enum BenchReport {
                 out.append("Offline segmentation: a segment's moments from the cumulative Grams against summing its rows")
                 out.append("(ratio = speed-up), and the whole search against one cold fit of the whole stream (ratio = multiple).")
             case "scale":
-                out.append("Rewritten parts against what they replaced, in the same run (ratio = speed-up): the search for")
-                out.append("re-centred entries after a refit, and writing plus reading a network file (sparse against dense rows).")
+                out.append("Rewritten parts against what they replaced, in the same run (ratio = speed-up): the node-wise lasso,")
+                out.append("the Gram update, the calibration's Gaussian draws, the search for re-centred entries after a refit,")
+                out.append("and writing plus reading a network file (sparse against dense rows).")
             case "serve":
                 out.append("Sustained rows/s through the service (every batch stored before its reply), against the same rows")
                 out.append("through `ggmwatch monitor` in the same run (ratio = service / monitor).")

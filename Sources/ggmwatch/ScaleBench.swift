@@ -1,13 +1,17 @@
 import Foundation
 import GGMCore
+import GGMData
 import GGMDetection
-import GGMEstimation
+@_spi(Benchmark) import GGMEstimation
 
 /// The scale suite (issue "Scale"): the parts of a refit and of the network file that were
 /// rewritten, each against the implementation it replaced, in the same run.
 enum ScaleBench {
     static func run(_ settings: BenchSettings, log: (String) -> Void) throws -> [BenchResult] {
         var results: [BenchResult] = []
+        results += try nodewiseLasso(settings: settings, log: log)
+        results.append(try gramUpdate(p: 452, settings: settings, log: log))
+        results.append(try gaussianDraws(settings: settings, log: log))
         results.append(try recentredSearch(p: 452, settings: settings, log: log))
         for p in settings.quick ? [452] : [452, 2_000] {
             results += try networkFile(p: p, dense: true, settings: settings, log: log)
@@ -43,6 +47,115 @@ enum ScaleBench {
                            baselineName: "the search as first written (dense Omega S, a square root per entry)",
                            ratio: oldTime / fastTime, ratioMeaning: "speed-up",
                            notes: "the same \(fast.count) entries")
+    }
+
+    /// The node-wise lasso on the S&P 500 (p = 452, correlation of the first 250 returns, the
+    /// theory lambda), cold and warm-started from the fit without the last 10 returns: covariance
+    /// updates on the active set against the plain active phases (every move updating all p
+    /// residuals, as 0.9 did). The coefficients agree to rounding.
+    static func nodewiseLasso(settings: BenchSettings, log: (String) -> Void) throws -> [BenchResult] {
+        let (returns, _) = try SP500.returns()
+        let p = returns.values.columns
+        let r1 = BenchData.correlation(RunningMoments(rows: returns.values.rows(0..<240)).covariance())
+        let r2 = BenchData.correlation(RunningMoments(rows: returns.values.rows(0..<250)).covariance())
+        let lambda = LambdaSelection.theoryLambda(c: NetworkEstimator.defaultTheoryConstant, dimension: p, sampleSize: 250)
+        let lasso = NodewiseLasso(lambda: lambda)
+        let previous = try lasso.fit(covariance: r1)
+        var results: [BenchResult] = []
+        for warm in [false, true] {
+            let start = warm ? previous : nil
+            var fast: NodewiseLassoFit?, plain: NodewiseLassoFit?
+            let (fastTime, _) = try BenchClock.time(repetitions: settings.repetitions) {
+                fast = try lasso.fit(covariance: r2, warmStart: start)
+            }
+            let (plainTime, _) = try BenchClock.time(repetitions: settings.repetitions) {
+                plain = try lasso.fitPlain(covariance: r2, warmStart: start)
+            }
+            let difference = zip(fast!.coefficients.elements, plain!.coefficients.elements)
+                .reduce(0.0) { Swift.max($0, Swift.abs($1.0 - $1.1)) }
+            guard difference < 1e-6 else { throw ValidationErrorText("the node-wise fits disagree by \(difference)") }
+            let mode = warm ? "warm-started refit" : "cold fit"
+            log("node-wise lasso p=\(p) \(mode): \(format(fastTime)) s, plain active phases \(format(plainTime)) s")
+            results.append(BenchResult(
+                suite: "scale", name: "node-wise lasso, \(mode)", p: p,
+                setting: String(format: "S&P 500, correlation of 250 returns, theory lambda %.3f", lambda)
+                    + (warm ? ", warm start from 240 returns" : ""),
+                value: fastTime, unit: "s", baseline: plainTime,
+                baselineName: "the plain active phases (every move updates all p residuals, 0.9)",
+                ratio: plainTime / fastTime, ratioMeaning: "speed-up",
+                notes: "\(fast!.iterations) sweeps; coefficients within \(String(format: "%.1e", difference))"))
+        }
+        return results
+    }
+
+    /// The running moments' Gram update by a batch of 256 rows (p = 452), the upper triangle: the
+    /// register-blocked kernel against the row-tiled loop of 0.9 (``GramUpdate09``). The same sums
+    /// bit for bit.
+    static func gramUpdate(p: Int, settings: BenchSettings, log: (String) -> Void) throws -> BenchResult {
+        let k = 256
+        var rng = SeededGenerator(seed: settings.seed &+ 11)
+        let y = rng.standardNormals(k * p)
+        var fast = [Double](repeating: 0, count: p * p), old = fast
+        func blocked(_ m: inout [Double]) {
+            y.withUnsafeBufferPointer { yb in
+                m.withUnsafeMutableBufferPointer { mb in
+                    let base = mb.baseAddress!
+                    for i0 in stride(from: 0, to: p - p % 4, by: 4) {
+                        let m0 = base + i0 * p
+                        RankUpdate.fourRows(m0, m0 + p, m0 + 2 * p, m0 + 3 * p, rowIndex: i0, columns: i0..<p,
+                                            y: yb.baseAddress!, stride: p, observations: 0..<k)
+                    }
+                }
+            }
+        }
+        let (fastTime, _) = BenchClock.time(repetitions: settings.repetitions) { blocked(&fast) }
+        let (oldTime, _) = BenchClock.time(repetitions: settings.repetitions) { GramUpdate09.add(y, rows: k, into: &old, p: p) }
+        var check = [Double](repeating: 0, count: p * p), checkOld = check
+        blocked(&check)
+        GramUpdate09.add(y, rows: k, into: &checkOld, p: p)
+        for i in 0..<(p - p % 4) {
+            for j in i..<p where check[i * p + j] != checkOld[i * p + j] {
+                throw ValidationErrorText("the Gram updates disagree at (\(i), \(j))")
+            }
+        }
+        log("Gram update p=\(p), \(k) rows: \(format(fastTime)) s, 0.9's loop \(format(oldTime)) s")
+        return BenchResult(suite: "scale", name: "Gram update by a batch of rows", p: p,
+                           setting: "\(k) rows, upper triangle (the running moments' rank-k update)",
+                           value: fastTime, unit: "s", baseline: oldTime,
+                           baselineName: "0.9's loop (a 4 x 512 tile of M per observation)",
+                           ratio: oldTime / fastTime, ratioMeaning: "speed-up", notes: "the same sums bit for bit")
+    }
+
+    /// Gaussian draws for the calibration's null at p = 452 (the node-wise fit of the S&P 500's
+    /// first 500 returns, as `calibrate` simulates it): four at a time against one at a time. The
+    /// same numbers bit for bit.
+    static func gaussianDraws(settings: BenchSettings, log: (String) -> Void) throws -> BenchResult {
+        let (returns, _) = try SP500.returns()
+        let first = returns.values.rows(0..<500)
+        let moments = RunningMoments(rows: first)
+        let fit = try MonitorConfiguration.defaultEstimator.fit(covariance: moments.covariance(), sampleSize: 500)
+        let sampler = try Calibrator.simulationNull(fit.precision)
+        let p = sampler.dimension, n = 200
+        let (blockTime, _) = BenchClock.time(repetitions: settings.repetitions) {
+            var rng = SeededGenerator(seed: settings.seed)
+            _ = sampler.sample(count: n, using: &rng)
+        }
+        let (singleTime, _) = BenchClock.time(repetitions: settings.repetitions) {
+            var rng = SeededGenerator(seed: settings.seed)
+            for _ in 0..<n { _ = sampler.sample(using: &rng) }
+        }
+        var a = SeededGenerator(seed: settings.seed), b = a
+        guard sampler.sample(count: n, using: &a) == (0..<n).map({ _ in sampler.sample(using: &b) }) else {
+            throw ValidationErrorText("the Gaussian draws differ")
+        }
+        let nonzero = sampler.factor.lower.elements.filter { $0 != 0 }.count
+        log("Gaussian draws p=\(p): \(format(blockTime)) s for \(n), one at a time \(format(singleTime)) s")
+        return BenchResult(suite: "scale", name: "Gaussian draws of the calibration's null", p: p,
+                           setting: "\(n) draws; S&P 500 node-wise fit on 500 returns; Cholesky factor "
+                               + String(format: "%.0f%% nonzero", 100 * Double(nonzero) / Double(p * (p + 1) / 2)),
+                           value: blockTime, unit: "s", baseline: singleTime,
+                           baselineName: "one draw at a time (a back substitution each)",
+                           ratio: singleTime / blockTime, ratioMeaning: "speed-up", notes: "the same draws bit for bit")
     }
 
     /// Writing and reading a network file of a sparse precision (about 5 nonzeros per row): the

@@ -364,6 +364,9 @@ public enum NullSampler: Sendable {
         private var monitorPosition: Int?
         /// With dynamics: the last L simulated observations.
         private var lagged: RowRing?
+        /// Gaussian draws made ahead (a block of four) and how many of them were handed out.
+        private var pending: [[Double]] = []
+        private var drawn = 0
 
         init(_ sampler: NullSampler, rng: inout SeededGenerator) {
             self.sampler = sampler
@@ -417,7 +420,14 @@ public enum NullSampler: Sendable {
         private mutating func draw(burnIn: Bool, using rng: inout SeededGenerator) -> [Double] {
             switch sampler {
             case let .gaussian(gaussian, mean, dynamics):
-                var x = gaussian.sample(using: &rng)
+                // Drawn four at a time (the same numbers, in the same order, as one at a time:
+                // nothing else draws from `rng` between two rows of a Gaussian replicate).
+                if drawn == pending.count {
+                    pending = gaussian.sample(count: 4, using: &rng)
+                    drawn = 0
+                }
+                var x = pending[drawn]
+                drawn += 1
                 if dynamics == nil, let mean { for j in x.indices { x[j] += mean[j] } }
                 return x
             case let .bootstrap(rows, _):

@@ -254,31 +254,53 @@ public struct WindowStatistics: Sendable {
             for j in 0..<p { sumSquares[j] += zRing[base + j] * zRing[base + j] }
         }
         if detector.usesLocal {
-            // Off the support: E_uv = sum_r z'_{r,u} z'_{r,v}, dot products of the columns of the
-            // window's z' (copied into a p x count transposed block), each entry written once.
+            // Off the support: E_uv = sum_r z'_{r,u} z'_{r,v}, a rank-m update of zeroed entries by
+            // the window's z' rows (blocks of four rows of E in registers, RankUpdate).
             let m = slots.count
-            var transposed = [Double](repeating: 0, count: p * m)
+            var scaled = [Double](repeating: 0, count: m * p)
             var raw = [Double](repeating: 0, count: p * m)
             for (r, slot) in slots.enumerated() {
                 let base = slot * p
                 for j in 0..<p {
                     raw[j * m + r] = zRing[base + j]
-                    transposed[j * m + r] = zRing[base + j] * localFactor[j]
+                    scaled[r * p + j] = zRing[base + j] * localFactor[j]
                 }
             }
             entries.withUnsafeMutableBufferPointer { c in
-                transposed.withUnsafeBufferPointer { t in
-                    // Rows in parallel (interleaved, for balance: row u has p - u entries); each
-                    // entry is one dot product, so the result does not depend on the split.
-                    let out = SharedMutableBuffer(c), columns = SendablePointer(t.baseAddress!)
-                    let blocks = p * (p + 1) / 2 * m >= 1 << 18 ? 8 : 1
-                    parallelFor(blocks) { block in
-                        for u in stride(from: block, to: p, by: blocks) {
-                            let a = columns.pointer + u * m
-                            var k = Self.packedIndex(u, u, dimension: p)
-                            for v in u..<p {
-                                out.base[k] = Self.dot(a, columns.pointer + v * m, m)
-                                k += 1
+                c.update(repeating: 0)
+                scaled.withUnsafeBufferPointer { y in
+                    // Blocks of four rows in parallel (interleaved, for balance: row u has p - u
+                    // entries); each entry's sum runs over the rows in order, whatever the split.
+                    let out = SharedMutableBuffer(c), rows = SendablePointer(y.baseAddress!)
+                    let blockCount = p / 4
+                    let parts = p * (p + 1) / 2 * m >= 1 << 18 ? 8 : 1
+                    parallelFor(parts) { part in
+                        let e = out.base.baseAddress!, y = rows.pointer
+                        /// Row `u` of the packed triangle, indexed by column (`v >= u` only).
+                        func row(_ u: Int) -> UnsafeMutablePointer<Double> {
+                            e + Self.packedIndex(u, u, dimension: p) - u
+                        }
+                        for block in stride(from: part, to: blockCount, by: parts) {
+                            let u0 = 4 * block
+                            for q in 0..<4 {
+                                let u = u0 + q, eu = row(u)
+                                for v in u..<(u0 + 4) {
+                                    var sum = 0.0
+                                    for r in 0..<m { sum += y[r * p + u] * y[r * p + v] }
+                                    eu[v] = sum
+                                }
+                            }
+                            RankUpdate.fourRows(row(u0), row(u0 + 1), row(u0 + 2), row(u0 + 3), rowIndex: u0,
+                                                columns: (u0 + 4)..<p, y: y, stride: p, observations: 0..<m)
+                        }
+                        if part == 0 {
+                            for u in (4 * blockCount)..<p {
+                                let eu = row(u)
+                                for v in u..<p {
+                                    var sum = 0.0
+                                    for r in 0..<m { sum += y[r * p + u] * y[r * p + v] }
+                                    eu[v] = sum
+                                }
                             }
                         }
                     }
