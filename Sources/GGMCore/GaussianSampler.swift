@@ -24,24 +24,7 @@ public struct GaussianSampler: Sendable {
     public func sample(using rng: inout some RandomNumberGenerator) -> [Double] {
         let n = dimension
         var x = rng.standardNormals(n)
-        upper.withUnsafeBufferPointer { u in
-            x.withUnsafeMutableBufferPointer { xb in
-                for i in stride(from: n - 1, through: 0, by: -1) {
-                    let row = i * n
-                    var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
-                    var k = i + 1
-                    while k + 4 <= n {
-                        s0 += u[row + k] * xb[k]
-                        s1 += u[row + k + 1] * xb[k + 1]
-                        s2 += u[row + k + 2] * xb[k + 2]
-                        s3 += u[row + k + 3] * xb[k + 3]
-                        k += 4
-                    }
-                    while k < n { s0 += u[row + k] * xb[k]; k += 1 }
-                    xb[i] = (xb[i] - ((s0 + s1) + (s2 + s3))) / u[row + i]
-                }
-            }
-        }
+        x.withUnsafeMutableBufferPointer { backSubstitute($0) }
         for i in 0..<n { x[i] += mean[i] }
         return x
     }
@@ -64,25 +47,7 @@ public struct GaussianSampler: Sendable {
                 let z = rng.standardNormals(n)
                 for k in 0..<n { block[k][r] = z[k] }
             }
-            upper.withUnsafeBufferPointer { u in
-                block.withUnsafeMutableBufferPointer { xb in
-                    for i in stride(from: n - 1, through: 0, by: -1) {
-                        let row = i * n
-                        var s0 = SIMD4<Double>.zero, s1 = SIMD4<Double>.zero
-                        var s2 = SIMD4<Double>.zero, s3 = SIMD4<Double>.zero
-                        var k = i + 1
-                        while k + 4 <= n {
-                            s0 += u[row + k] * xb[k]
-                            s1 += u[row + k + 1] * xb[k + 1]
-                            s2 += u[row + k + 2] * xb[k + 2]
-                            s3 += u[row + k + 3] * xb[k + 3]
-                            k += 4
-                        }
-                        while k < n { s0 += u[row + k] * xb[k]; k += 1 }
-                        xb[i] = (xb[i] - ((s0 + s1) + (s2 + s3))) / u[row + i]
-                    }
-                }
-            }
+            block.withUnsafeMutableBufferPointer { backSubstitute($0) }
             for r in 0..<lanes {
                 var x = [Double](repeating: 0, count: n)
                 for i in 0..<n { x[i] = block[i][r] + mean[i] }
@@ -91,6 +56,30 @@ public struct GaussianSampler: Sendable {
             start += lanes
         }
         return out
+    }
+
+    /// Solves `L^T x = z` in place (`x` holds `z` on entry), lane by lane: each row's four partial
+    /// sums over `k`, combined as `(s0 + s1) + (s2 + s3)`, the same operations for one draw
+    /// (`Double`) as for each of four side by side (`SIMD4<Double>`).
+    @inline(__always)
+    private func backSubstitute<Lanes: SubstitutionLanes>(_ xb: UnsafeMutableBufferPointer<Lanes>) {
+        let n = dimension
+        upper.withUnsafeBufferPointer { u in
+            for i in stride(from: n - 1, through: 0, by: -1) {
+                let row = i * n
+                var s0 = Lanes.zero, s1 = Lanes.zero, s2 = Lanes.zero, s3 = Lanes.zero
+                var k = i + 1
+                while k + 4 <= n {
+                    s0 += u[row + k] * xb[k]
+                    s1 += u[row + k + 1] * xb[k + 1]
+                    s2 += u[row + k + 2] * xb[k + 2]
+                    s3 += u[row + k + 3] * xb[k + 3]
+                    k += 4
+                }
+                while k < n { s0 += u[row + k] * xb[k]; k += 1 }
+                xb[i] = (xb[i] - ((s0 + s1) + (s2 + s3))) / u[row + i]
+            }
+        }
     }
 
     /// `n` draws as the rows of an `n x p` matrix (the same numbers as `n` calls of ``sample(using:)``).
@@ -102,3 +91,16 @@ public struct GaussianSampler: Sendable {
         return out
     }
 }
+
+/// One draw (`Double`) or four side by side (`SIMD4<Double>`) in the sampler's back substitution.
+protocol SubstitutionLanes {
+    static var zero: Self { get }
+    static func + (lhs: Self, rhs: Self) -> Self
+    static func += (lhs: inout Self, rhs: Self)
+    static func - (lhs: Self, rhs: Self) -> Self
+    static func * (lhs: Double, rhs: Self) -> Self
+    static func / (lhs: Self, rhs: Double) -> Self
+}
+
+extension Double: SubstitutionLanes {}
+extension SIMD4: SubstitutionLanes where Scalar == Double {}

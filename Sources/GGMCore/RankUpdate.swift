@@ -10,7 +10,6 @@ public enum RankUpdate {
     /// for bit; the matrix is read and written once per chunk of 64 observations instead of once
     /// per observation. The caller keeps `columns` to entries each row holds (a packed triangle's
     /// row starts at its diagonal).
-    @inlinable
     public static func fourRows(
         _ m0: UnsafeMutablePointer<Double>, _ m1: UnsafeMutablePointer<Double>,
         _ m2: UnsafeMutablePointer<Double>, _ m3: UnsafeMutablePointer<Double>,

@@ -73,7 +73,7 @@ enum ScaleBench {
             }
             let difference = zip(fast!.coefficients.elements, plain!.coefficients.elements)
                 .reduce(0.0) { Swift.max($0, Swift.abs($1.0 - $1.1)) }
-            guard difference < 1e-6 else { throw ValidationErrorText("the node-wise fits disagree by \(difference)") }
+            guard difference < 1e-9 else { throw ValidationErrorText("the node-wise fits disagree by \(difference)") }
             let mode = warm ? "warm-started refit" : "cold fit"
             log("node-wise lasso p=\(p) \(mode): \(format(fastTime)) s, plain active phases \(format(plainTime)) s")
             results.append(BenchResult(
