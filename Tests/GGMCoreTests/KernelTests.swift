@@ -22,10 +22,11 @@ import GGMCore
                     }
                 }
             }
+            // Each row of a block of four from the block's first column on, as the kernel is called.
             for i in 0..<(p - p % 4) {
                 for t in 0..<k {
                     let a = sign * y[t * p + i]
-                    for j in i..<p { loop[i * p + j] += a * y[t * p + j] }
+                    for j in (i - i % 4)..<p { loop[i * p + j] += a * y[t * p + j] }
                 }
             }
             #expect(blocked == loop, "p = \(p), k = \(k), sign \(sign)")
