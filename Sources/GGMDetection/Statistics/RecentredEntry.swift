@@ -55,7 +55,9 @@ public struct RecentredEntry: Codable, Sendable, Equatable {
     /// `C = Omega S Omega`, the covariance of `z = Omega (x - mu)` on the segment of covariance `S`.
     /// Each row `i` is formed from `a = (Omega S)_i` in a scratch row (never the whole `Omega S`),
     /// in the same order of operations as ``findStraightforward(reference:covariance:window:)``,
-    /// so the entries are bit for bit the same; the rows run in parallel.
+    /// so the entries are bit for bit the same; the rows run in parallel. Only the upper triangle
+    /// (`j >= i`, what the search reads) is formed; the lower one is its mirror, so the result is
+    /// exactly symmetric.
     public static func inSampleCovariance(reference: ReferenceModel, covariance s: Matrix) -> Matrix {
         let p = reference.dimension
         let sparse = reference.sparsePrecision
@@ -80,13 +82,15 @@ public struct RecentredEntry: Codable, Sendable, Equatable {
                                         let row = sm + column[k] * p, o = value[k]
                                         for col in 0..<p { a[col] += o * row[col] }
                                     }
-                                    for j in 0..<p {
+                                    for j in i..<p {
                                         var sum = 0.0
                                         for k in start[j]..<start[j + 1] { sum += a[column[k]] * value[k] }
                                         c[i * p + j] = sum
                                     }
                                 }
                             }
+                            let c = out.base.baseAddress!
+                            for i in 0..<p { for j in (i + 1)..<p { c[j * p + i] = c[i * p + j] } }
                         }
                     }
                 }
