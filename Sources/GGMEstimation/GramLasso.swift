@@ -49,19 +49,26 @@ func gramLassoSolve(
     }
     defer { ownDiagonal?.deallocate() }
     let diag = diagonal ?? UnsafePointer(ownDiagonal!)
+    /// The coordinate step on `b_k`; returns its move `d` (0 when it stays), the residuals untouched.
     @inline(__always)
-    func update(_ k: Int) -> Double {
+    func step(_ k: Int) -> Double {
         let vkk = diag[k]
         let old = b[k]
         let z = r[k] + vkk * old
         let new: Double
         if z > lambda { new = (z - lambda) / vkk } else if z < -lambda { new = (z + lambda) / vkk } else { new = 0 }
         if new == old { return 0 }
-        let d = new - old
         b[k] = new
+        return new - old
+    }
+    /// A step with every residual updated; returns the move's size `sqrt(V_kk) |d|`.
+    @inline(__always)
+    func update(_ k: Int) -> Double {
+        let d = step(k)
+        if d == 0 { return 0 }
         let row = v + k * n
         for l in 0..<n { r[l] -= d * row[l] }
-        return Swift.abs(d) * vkk.squareRoot()
+        return Swift.abs(d) * diag[k].squareRoot()
     }
 
     // Scratch for an active phase: each active coefficient at its start, then the active residuals.
@@ -89,21 +96,14 @@ func gramLassoSolve(
             var m = 0.0
             for a in 0..<count {
                 let k = active[a]
-                let vkk = diag[k]
-                let old = b[k]
-                let z = r[k] + vkk * old
-                let new: Double
-                if z > lambda { new = (z - lambda) / vkk } else if z < -lambda { new = (z + lambda) / vkk } else { new = 0 }
-                if new == old { continue }
-                let d = new - old
-                b[k] = new
+                let d = step(k)
+                if d == 0 { continue }
                 let row = v + k * n
                 for c in 0..<count {
                     let l = active[c]
                     r[l] -= d * row[l]
                 }
-                let change = Swift.abs(d) * vkk.squareRoot()
-                if change > m { m = change }
+                m = Swift.max(m, Swift.abs(d) * diag[k].squareRoot())
             }
             sweeps += 1
             if m < threshold { break }

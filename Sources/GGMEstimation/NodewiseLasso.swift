@@ -63,20 +63,21 @@ public struct NodewiseLasso: Sendable, Codable, Equatable {
         for j in 0..<p { coefficients.elements[j * p + j] = 0 }
         var residualVariance = [Double](repeating: 0, count: p)
         let lambda = self.lambda, tolerance = self.tolerance, maxSweeps = Swift.max(1, maxIterations)
-        // S and its diagonal side by side: every regression reads the diagonal once per sweep.
-        var gramAndDiagonal = s.elements
-        gramAndDiagonal.append(contentsOf: s.diagonal)
-        let results: [(sweeps: Int, converged: Bool)] = gramAndDiagonal.withUnsafeBufferPointer { sb in
-            coefficients.elements.withUnsafeMutableBufferPointer { cb in
-                residualVariance.withUnsafeMutableBufferPointer { rvb in
-                    let gram = UnsafeSendable(sb.baseAddress!)
-                    let coef = SharedMutableBuffer(cb)
-                    let rv = SharedMutableBuffer(rvb)
-                    return parallelMap(p) { j in
-                        NodewiseLasso.solveNode(
-                            j, gram: gram.pointer, p: p, coefficients: coef.base.baseAddress! + j * p,
-                            residualVariance: rv, lambda: lambda, tolerance: tolerance, maxSweeps: maxSweeps,
-                            covarianceUpdates: covarianceUpdates)
+        // The diagonal of S, contiguous: every regression reads it once per sweep.
+        let diagonal = s.diagonal
+        let results: [(sweeps: Int, converged: Bool)] = s.elements.withUnsafeBufferPointer { sb in
+            diagonal.withUnsafeBufferPointer { db in
+                coefficients.elements.withUnsafeMutableBufferPointer { cb in
+                    residualVariance.withUnsafeMutableBufferPointer { rvb in
+                        let gram = UnsafeSendable(sb.baseAddress!), diag = UnsafeSendable(db.baseAddress!)
+                        let coef = SharedMutableBuffer(cb)
+                        let rv = SharedMutableBuffer(rvb)
+                        return parallelMap(p) { j in
+                            NodewiseLasso.solveNode(
+                                j, gram: gram.pointer, diagonal: diag.pointer, p: p,
+                                coefficients: coef.base.baseAddress! + j * p, residualVariance: rv, lambda: lambda,
+                                tolerance: tolerance, maxSweeps: maxSweeps, covarianceUpdates: covarianceUpdates)
+                        }
                     }
                 }
             }
@@ -87,9 +88,9 @@ public struct NodewiseLasso: Sendable, Codable, Equatable {
                                 lambda: lambda, iterations: sweeps, converged: converged)
     }
 
-    /// `s` holds the `p x p` Gram matrix followed by its diagonal.
     private static func solveNode(
-        _ j: Int, gram s: UnsafePointer<Double>, p: Int, coefficients b: UnsafeMutablePointer<Double>,
+        _ j: Int, gram s: UnsafePointer<Double>, diagonal: UnsafePointer<Double>, p: Int,
+        coefficients b: UnsafeMutablePointer<Double>,
         residualVariance rv: SharedMutableBuffer, lambda: Double, tolerance: Double, maxSweeps: Int,
         covarianceUpdates: Bool
     ) -> (sweeps: Int, converged: Bool) {
@@ -105,7 +106,7 @@ public struct NodewiseLasso: Sendable, Codable, Equatable {
         let sjj = s[j * p + j]
         let result = gramLassoSolve(gram: s, dimension: p, excluded: j, coefficients: b, residual: r,
                                     lambda: lambda, threshold: tolerance * sjj.squareRoot(),
-                                    maxSweeps: maxSweeps, active: active, diagonal: s + p * p,
+                                    maxSweeps: maxSweeps, active: active, diagonal: diagonal,
                                     covarianceUpdates: covarianceUpdates)
         // sigma_j^2 = S_jj - 2 b^T S_{-j,j} + b^T S_{-j,-j} b, over the support of b.
         var count = 0

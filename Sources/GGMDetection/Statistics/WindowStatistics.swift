@@ -280,28 +280,23 @@ public struct WindowStatistics: Sendable {
                         func row(_ u: Int) -> UnsafeMutablePointer<Double> {
                             e + Self.packedIndex(u, u, dimension: p) - u
                         }
+                        /// Entries `(u, v)` for `v` in `columns`, one at a time (the rows in order).
+                        func entries(_ u: Int, _ columns: Range<Int>) {
+                            let eu = row(u)
+                            for v in columns {
+                                var sum = 0.0
+                                for r in 0..<m { sum += y[r * p + u] * y[r * p + v] }
+                                eu[v] = sum
+                            }
+                        }
                         for block in stride(from: part, to: blockCount, by: parts) {
                             let u0 = 4 * block
-                            for q in 0..<4 {
-                                let u = u0 + q, eu = row(u)
-                                for v in u..<(u0 + 4) {
-                                    var sum = 0.0
-                                    for r in 0..<m { sum += y[r * p + u] * y[r * p + v] }
-                                    eu[v] = sum
-                                }
-                            }
+                            for u in u0..<(u0 + 4) { entries(u, u..<(u0 + 4)) }
                             RankUpdate.fourRows(row(u0), row(u0 + 1), row(u0 + 2), row(u0 + 3), rowIndex: u0,
                                                 columns: (u0 + 4)..<p, y: y, stride: p, observations: 0..<m)
                         }
                         if part == 0 {
-                            for u in (4 * blockCount)..<p {
-                                let eu = row(u)
-                                for v in u..<p {
-                                    var sum = 0.0
-                                    for r in 0..<m { sum += y[r * p + u] * y[r * p + v] }
-                                    eu[v] = sum
-                                }
-                            }
+                            for u in (4 * blockCount)..<p { entries(u, u..<p) }
                         }
                     }
                 }
