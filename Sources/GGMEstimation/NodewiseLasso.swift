@@ -57,9 +57,10 @@ public struct NodewiseLasso: Sendable, Codable, Equatable {
     }
 
     /// The fit without input checks (the caller validated `s`); `initialCoefficients` rows start each regression.
-    func fitValidated(_ s: Matrix, initialCoefficients: Matrix?, covarianceUpdates: Bool = true) -> NodewiseLassoFit {
+    func fitValidated(_ s: Matrix, initialCoefficients: consuming Matrix?, covarianceUpdates: Bool = true) -> NodewiseLassoFit {
         let p = s.rows
-        var coefficients = initialCoefficients ?? Matrix(rows: p, columns: p)
+        // A warm start's storage becomes the fit's when the caller gave it up.
+        var coefficients = (consume initialCoefficients) ?? Matrix(rows: p, columns: p)
         for j in 0..<p { coefficients.elements[j * p + j] = 0 }
         var residualVariance = [Double](repeating: 0, count: p)
         let lambda = self.lambda, tolerance = self.tolerance, maxSweeps = Swift.max(1, maxIterations)
@@ -166,19 +167,38 @@ public struct NodewiseLassoFit: Codable, Sendable, Equatable {
     ///
     /// Pairs that neither regression selects get `0.5 (-0/sigma_j^2 + -0/sigma_k^2) = -0`; they
     /// are filled as such without the divisions (the support costs O(nnz) divisions).
-    public var precision: Matrix {
+    public var precision: Matrix { precision(rescaledBy: nil) }
+
+    /// ``precision``, each nonzero entry `(j, k)` divided by `scale_j scale_k` when `scale` is
+    /// given (the network on the data's scale when the regressions ran on `x_j / scale_j`).
+    ///
+    /// The same values, bit for bit, as forming ``precision`` and then dividing its nonzero
+    /// entries. The pairs come from each row's nonzero coefficients, read row after row: the
+    /// column `b_kj` is read only at the support, so a large sparse fit is not read with stride p.
+    func precision(rescaledBy scale: [Double]?) -> Matrix {
         let p = residualVariance.count
         var omega = Matrix(rows: p, columns: p, repeating: -0.0)
         omega.elements.withUnsafeMutableBufferPointer { ob in
             coefficients.elements.withUnsafeBufferPointer { bb in
-                for j in 0..<p {
-                    ob[j * p + j] = 1 / residualVariance[j]
-                    for k in (j + 1)..<p where bb[j * p + k] != 0 || bb[k * p + j] != 0 {
-                        let a = -bb[j * p + k] / residualVariance[j]
-                        let c = -bb[k * p + j] / residualVariance[k]
-                        let v = 0.5 * (a + c)
+                residualVariance.withUnsafeBufferPointer { rv in
+                    /// The pair `j < k`: the average of its two estimates, on both sides.
+                    func fill(_ j: Int, _ k: Int) {
+                        let a = -bb[j * p + k] / rv[j]
+                        let c = -bb[k * p + j] / rv[k]
+                        var v = 0.5 * (a + c)
+                        if let scale, v != 0 { v = v / (scale[j] * scale[k]) }
                         ob[j * p + k] = v
                         ob[k * p + j] = v
+                    }
+                    for j in 0..<p {
+                        var d = 1 / rv[j]
+                        if let scale, d != 0 { d = d / (scale[j] * scale[j]) }
+                        ob[j * p + j] = d
+                        // Each selected pair once: from its upper row, or from its lower row when
+                        // only the lower regression selected it.
+                        for k in 0..<p where bb[j * p + k] != 0 && k != j {
+                            if k > j { fill(j, k) } else if !(bb[k * p + j] != 0) { fill(k, j) }
+                        }
                     }
                 }
             }

@@ -90,3 +90,23 @@ import GGMCore
         }
     }
 }
+
+/// The reference's checks, read tile by tile (issue "Scale"): every asymmetric pair is found,
+/// wherever it lies relative to the 64 x 64 tiles, and a symmetric precision passes.
+@Suite struct ReferenceValidationTests {
+    @Test("An asymmetric pair anywhere is rejected; symmetric precisions pass", arguments: [3, 64, 65, 150])
+    func asymmetryAnywhere(p: Int) throws {
+        var omega = Matrix.identity(p)
+        for i in 0..<(p - 1) { omega[i, i + 1] = 0.2; omega[i + 1, i] = 0.2 }
+        _ = try ReferenceModel(precision: omega)
+        let pairs = [(0, 1), (0, p - 1), (p / 2, p - 1), (p - 2, p - 1), (63 % p, 64 % p), (1, 127 % p)]
+        for (i, j) in pairs where i < j {
+            var broken = omega
+            broken[j, i] += 1e-3
+            #expect(throws: ReferenceModel.InvalidReference.notSymmetric) { try ReferenceModel(precision: broken) }
+        }
+        var infinite = omega
+        infinite[p - 1, 0] = .infinity
+        #expect(throws: ReferenceModel.InvalidReference.nonFinite(row: p - 1, column: 0)) { try ReferenceModel(precision: infinite) }
+    }
+}
