@@ -159,8 +159,15 @@ public struct Matrix: Equatable, Hashable, Codable, Sendable {
     /// Whether the matrix equals its transpose to within `tolerance` (absolute).
     public func isSymmetric(tolerance: Double = 0) -> Bool {
         guard isSquare else { return false }
-        for i in 0..<rows { for j in (i + 1)..<columns where Swift.abs(self[i, j] - self[j, i]) > tolerance { return false } }
-        return true
+        let p = rows
+        var symmetric = true
+        elements.withUnsafeBufferPointer { e in
+            TriangleTiles.forEachUpperPair(p) { i, j in
+                symmetric = !(Swift.abs(e[i * p + j] - e[j * p + i]) > tolerance)
+                return symmetric
+            }
+        }
+        return symmetric
     }
 
     /// `(A + A^T) / 2`.

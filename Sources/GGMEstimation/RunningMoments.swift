@@ -173,18 +173,7 @@ public struct RunningMoments: Codable, Sendable, Equatable {
                                                   m: M.base.baseAddress!, sign: sign)
                 }
                 if parallel { parallelFor(blocks, body) } else { for b in 0..<blocks { body(b) } }
-                // Mirror the upper triangle into the lower, by 32 x 32 tiles.
-                let base = mb.baseAddress!
-                let tile = 32
-                for i0 in stride(from: 0, to: p, by: tile) {
-                    for j0 in stride(from: i0, to: p, by: tile) {
-                        for i in i0..<Swift.min(i0 + tile, p) {
-                            for j in Swift.max(j0, i + 1)..<Swift.min(j0 + tile, p) {
-                                base[j * p + i] = base[i * p + j]
-                            }
-                        }
-                    }
-                }
+                TriangleTiles.mirrorUpper(mb.baseAddress!, dimension: p)
             }
         }
     }

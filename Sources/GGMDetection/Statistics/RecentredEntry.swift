@@ -89,8 +89,7 @@ public struct RecentredEntry: Codable, Sendable, Equatable {
                                     }
                                 }
                             }
-                            let c = out.base.baseAddress!
-                            for i in 0..<p { for j in (i + 1)..<p { c[j * p + i] = c[i * p + j] } }
+                            TriangleTiles.mirrorUpper(out.base.baseAddress!, dimension: p)
                         }
                     }
                 }

@@ -55,16 +55,10 @@ public struct ReferenceModel: Codable, Sendable, Equatable {
                 largest = Swift.max(largest, Swift.abs(v))
             }
             let tolerance = 1e-10 * Swift.max(1, largest)
-            // Tile by tile (64 x 64), so that the transposed reads stay in cache: row by row they
-            // are a stride of p doubles, a cache and TLB miss each at p = 5,000.
-            let tile = 64
-            for i0 in stride(from: 0, to: p, by: tile) {
-                for j0 in stride(from: i0, to: p, by: tile) {
-                    for i in i0..<Swift.min(i0 + tile, p) {
-                        for j in Swift.max(j0, i + 1)..<Swift.min(j0 + tile, p)
-                        where Swift.abs(e[i * p + j] - e[j * p + i]) > tolerance { symmetric = false; return }
-                    }
-                }
+            // Tile by tile: row by row, the transposed reads are a stride of p doubles.
+            TriangleTiles.forEachUpperPair(p) { i, j in
+                symmetric = Swift.abs(e[i * p + j] - e[j * p + i]) <= tolerance
+                return symmetric
             }
         }
         if let k = firstNonFinite { throw .nonFinite(row: k / p, column: k % p) }
