@@ -194,6 +194,12 @@ public struct NetworkEstimator: Codable, Sendable, Equatable {
         }
     }
 
+    /// ``makeFit(_:scale:)`` of a node-wise fit, for the benchmark's comparison with the dense
+    /// assembly it replaced.
+    @_spi(Benchmark) public func networkFit(nodewise raw: NodewiseLassoFit, scale: [Double]) -> NetworkFit {
+        makeFit(.nodewise(raw), scale: scale)
+    }
+
     /// The network on the original scale.
     ///
     /// Consumes `raw`, so a node-wise fit's coefficients are rescaled in their own storage, and

@@ -1,5 +1,6 @@
 import GGMCore
 import GGMDetection
+import GGMEstimation
 
 /// The local statistic's update as ggmwatch 0.8 ran it, kept as the benchmark's same-run baseline
 /// (issue "Scale"): raw cross sums `sum z_u z_v` with a centre `w Omega_uv` and a scale
@@ -121,5 +122,36 @@ enum GramUpdate09 {
                 }
             }
         }
+    }
+}
+
+/// A node-wise fit's network on the data's scale as ggmwatch 0.10 formed it, kept as the
+/// benchmark's same-run baseline (issue "Scale"): the dense symmetrization over every pair
+/// `j < k` (reading the coefficient matrix's columns with stride p), then copies of the precision
+/// and of the coefficients rescaled at their nonzero entries.
+enum NodewiseNetwork010 {
+    static func make(_ fit: NodewiseLassoFit, scale: [Double]) -> (precision: Matrix, coefficients: Matrix) {
+        let p = scale.count
+        let b = fit.coefficients.elements, rv = fit.residualVariance
+        var omega = Matrix(rows: p, columns: p, repeating: -0.0)
+        omega.elements.withUnsafeMutableBufferPointer { ob in
+            for j in 0..<p {
+                ob[j * p + j] = 1 / rv[j]
+                for k in (j + 1)..<p where b[j * p + k] != 0 || b[k * p + j] != 0 {
+                    let v = 0.5 * (-b[j * p + k] / rv[j] + -b[k * p + j] / rv[k])
+                    ob[j * p + k] = v
+                    ob[k * p + j] = v
+                }
+            }
+        }
+        var precision = omega
+        precision.elements.withUnsafeMutableBufferPointer { ob in
+            for i in 0..<p { for j in 0..<p where ob[i * p + j] != 0 { ob[i * p + j] = ob[i * p + j] / (scale[i] * scale[j]) } }
+        }
+        var coefficients = fit.coefficients
+        coefficients.elements.withUnsafeMutableBufferPointer { bb in
+            for j in 0..<p { for k in 0..<p where bb[j * p + k] != 0 { bb[j * p + k] = bb[j * p + k] * scale[j] / scale[k] } }
+        }
+        return (precision, coefficients)
     }
 }
