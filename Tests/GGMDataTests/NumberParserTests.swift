@@ -129,9 +129,9 @@ import Testing
             let exponent = Int.random(in: -350...320, using: &rng)
             switch rng.next() % 4 {
             case 0: text += "e\(exponent)"
-            case 1: text += "E+\(exponent.magnitude)"
-            case 2: text += exponent < 0 ? "e-\(-exponent)" : "e\(exponent)"
-            default: if exponent.magnitude > 30 { text += "e\(exponent)" }
+            case 1: text += "E\(exponent)"
+            case 2: text += exponent < 0 ? "e\(exponent)" : "e+\(exponent)"
+            default: if exponent.magnitude > 30 { text += "e\(exponent)" }    // else no exponent
             }
             if !Self.agreesWithStrtod(text) { bad.append(text) }
         }
@@ -166,7 +166,7 @@ import Testing
                 for _ in 0 ..< -i { w *= 5 }
                 add(w, i)
             }
-            // o × 5^t × 2^i with o × 5^t odd in (2^53, 2^54): few digits at large and small exponents.
+            // o × 5^t × 2^j with o × 5^t odd in (2^53, 2^54): few digits at large and small exponents.
             let t = Int.random(in: 0...22, using: &rng)
             var five: UInt64 = 1
             for _ in 0..<t { five *= 5 }
