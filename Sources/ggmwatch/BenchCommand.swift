@@ -18,8 +18,10 @@ struct BenchCommand: ParsableCommand {
           scale       the rewritten parts of a refit, of the calibration and of the network file \
         against what they replaced: the node-wise lasso on the S&P 500 (cold and warm), the Gram \
         update by a batch of rows and the calibration's Gaussian draws (p = 452), the search for \
-        re-centred entries (p = 452) and the network file's write and read, sparse (the default) \
-        against dense (p = 452, 2,000; sparse alone at p = 5,000).
+        re-centred entries (p = 452), a node-wise fit's network on the data's scale (p = 452, \
+        5,000), the CSV reader's numbers (17-digit cells, Eisel-Lemire against strtod) and the \
+        network file's write and read, sparse (the default) against dense (p = 452, 2,000; sparse \
+        alone at p = 5,000).
           serve       sustained rows/s through `ggmwatch serve` (in-process, loopback HTTP, SQLite) with \
         100 streams at p = 20 and 10 at p = 200, batch latency p50/p99; baseline the same rows through \
         `ggmwatch monitor`, two processes at a time.

@@ -513,6 +513,7 @@ enum BenchReport {
             case "scale":
                 out.append("Rewritten parts against what they replaced, in the same run (ratio = speed-up): the node-wise lasso,")
                 out.append("the Gram update, the calibration's Gaussian draws, the search for re-centred entries after a refit,")
+                out.append("a node-wise fit's network on the data's scale, the CSV reader's numbers (Eisel-Lemire against strtod),")
                 out.append("and writing plus reading a network file (sparse against dense rows).")
             case "serve":
                 out.append("Sustained rows/s through the service (every batch stored before its reply), against the same rows")
@@ -527,7 +528,7 @@ enum BenchReport {
                 let value = r.unit == "s" ? "\(format(r.value)) s" : String(format: r.unit == "MiB" ? "%.1f" : "%.0f", r.value) + " " + r.unit
                 let baseline = r.baseline.map { b in r.unit == "s" ? "\(format(b)) s" : String(format: r.unit == "MiB" ? "%.1f" : "%.0f", b) } ?? ""
                 let ratio = r.ratio.map { String(format: "%.3g", $0) } ?? ""
-                out.append("| \(r.name) | \(r.p) | \(r.setting) | \(value) | \(baseline) | \(ratio) | \(r.notes ?? "") |")
+                out.append("| \(r.name) | \(r.p > 0 ? String(r.p) : "-") | \(r.setting) | \(value) | \(baseline) | \(ratio) | \(r.notes ?? "") |")
             }
             out.append("")
         }

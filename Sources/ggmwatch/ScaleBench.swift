@@ -14,6 +14,7 @@ enum ScaleBench {
         results.append(try gaussianDraws(settings: settings, log: log))
         results.append(try recentredSearch(p: 452, settings: settings, log: log))
         for p in settings.quick ? [452] : [452, 5_000] { results.append(try networkAssembly(p: p, settings: settings, log: log)) }
+        results += try ParseBench.run(settings, log: log)
         for p in settings.quick ? [452] : [452, 2_000] {
             results += try networkFile(p: p, dense: true, settings: settings, log: log)
         }
