@@ -28,6 +28,19 @@ public struct Matrix: Equatable, Hashable, Codable, Sendable {
         self.elements = elements
     }
 
+    /// A `rows` x `columns` matrix whose every entry `body` writes (row-major) into uninitialized
+    /// storage: for results that set every entry anyway, without filling them first.
+    @inlinable
+    public init(rows: Int, columns: Int, initializingWith body: (UnsafeMutableBufferPointer<Double>) throws -> Void) rethrows {
+        precondition(rows >= 0 && columns >= 0, "Matrix dimensions must be non-negative")
+        self.rows = rows
+        self.columns = columns
+        self.elements = try [Double](unsafeUninitializedCapacity: rows * columns) { buffer, count in
+            try body(buffer)
+            count = rows * columns
+        }
+    }
+
     /// A matrix from an array of equally long rows.
     public init(_ rowArrays: [[Double]]) {
         let r = rowArrays.count

@@ -122,7 +122,7 @@ public struct NetworkEstimator: Codable, Sendable, Equatable {
         guard standardize else { return (s, [Double](repeating: 1, count: p)) }
         let d = s.diagonal.map { $0.squareRoot() }
         // Written once, entry by entry (no copy of S to overwrite).
-        let elements = [Double](unsafeUninitializedCapacity: p * p) { r, count in
+        let r = Matrix(rows: p, columns: p) { r in
             s.elements.withUnsafeBufferPointer { e in
                 d.withUnsafeBufferPointer { db in
                     for i in 0..<p {
@@ -132,9 +132,8 @@ public struct NetworkEstimator: Codable, Sendable, Equatable {
                     }
                 }
             }
-            count = p * p
         }
-        return (Matrix(rows: p, columns: p, elements: elements), d)
+        return (r, d)
     }
 
     /// A previous fit's warm-start state expressed on the new fit scale (nil when not usable).
@@ -218,9 +217,13 @@ public struct NetworkEstimator: Codable, Sendable, Equatable {
         }
         switch consume raw {
         case .nodewise(var f):
-            let precision = f.precision(rescaledBy: scale)
+            let (precision, support) = f.precisionAndSupport(rescaledBy: scale)
+            // The nonzero coefficients, found by the precision's row scan (no second p x p scan).
             f.coefficients.elements.withUnsafeMutableBufferPointer { bb in
-                for j in 0..<p { for k in 0..<p where bb[j * p + k] != 0 { bb[j * p + k] = bb[j * p + k] * scale[j] / scale[k] } }
+                for index in support {
+                    let (j, k) = index.quotientAndRemainder(dividingBy: p)
+                    bb[index] = bb[index] * scale[j] / scale[k]
+                }
             }
             let rv = (0..<p).map { f.residualVariance[$0] * scale[$0] * scale[$0] }
             return NetworkFit(method: .nodewise, lambda: f.lambda, precision: precision,

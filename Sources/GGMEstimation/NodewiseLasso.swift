@@ -175,9 +175,14 @@ public struct NodewiseLassoFit: Codable, Sendable, Equatable {
     /// The same values, bit for bit, as forming ``precision`` and then dividing its nonzero
     /// entries. The pairs come from each row's nonzero coefficients, read row after row: the
     /// column `b_kj` is read only at the support, so a large sparse fit is not read with stride p.
-    func precision(rescaledBy scale: [Double]?) -> Matrix {
+    func precision(rescaledBy scale: [Double]?) -> Matrix { precisionAndSupport(rescaledBy: scale).precision }
+
+    /// ``precision(rescaledBy:)`` and the coefficients' support: the row-major indices
+    /// `j * p + k` of the nonzero coefficients, in order (found by the same row scan).
+    func precisionAndSupport(rescaledBy scale: [Double]?) -> (precision: Matrix, support: [Int]) {
         let p = residualVariance.count
         var omega = Matrix(rows: p, columns: p, repeating: -0.0)
+        var support: [Int] = []
         omega.elements.withUnsafeMutableBufferPointer { ob in
             coefficients.elements.withUnsafeBufferPointer { bb in
                 residualVariance.withUnsafeBufferPointer { rv in
@@ -196,13 +201,14 @@ public struct NodewiseLassoFit: Codable, Sendable, Equatable {
                         ob[j * p + j] = d
                         // Each selected pair once: from its upper row, or from its lower row when
                         // only the lower regression selected it.
-                        for k in 0..<p where bb[j * p + k] != 0 && k != j {
-                            if k > j { fill(j, k) } else if !(bb[k * p + j] != 0) { fill(k, j) }
+                        for k in 0..<p where bb[j * p + k] != 0 {
+                            support.append(j * p + k)
+                            if k > j { fill(j, k) } else if k < j && !(bb[k * p + j] != 0) { fill(k, j) }
                         }
                     }
                 }
             }
         }
-        return omega
+        return (omega, support)
     }
 }

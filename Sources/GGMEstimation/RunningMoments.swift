@@ -60,19 +60,19 @@ public struct RunningMoments: Codable, Sendable, Equatable {
     /// The maximum-likelihood covariance `(1/n) sum (x - xbar)(x - xbar)^T` (zeros when empty).
     public func covariance() -> Matrix {
         let p = dimension
-        var c = Matrix(rows: p, columns: p)
-        guard count > 0 else { return c }
+        guard count > 0 else { return Matrix(rows: p, columns: p) }
         let n = Double(count)
         let m = shiftedSum.map { $0 / n }
-        shiftedSumOfProducts.elements.withUnsafeBufferPointer { s in
-            c.elements.withUnsafeMutableBufferPointer { out in
-                for i in 0..<p {
-                    let mi = m[i]
-                    for j in 0..<p { out[i * p + j] = s[i * p + j] / n - mi * m[j] }
+        return Matrix(rows: p, columns: p) { out in
+            shiftedSumOfProducts.elements.withUnsafeBufferPointer { s in
+                m.withUnsafeBufferPointer { mb in
+                    for i in 0..<p {
+                        let mi = mb[i]
+                        for j in 0..<p { out[i * p + j] = s[i * p + j] / n - mi * mb[j] }
+                    }
                 }
             }
         }
-        return c
     }
 
     /// Adds one observation.

@@ -61,10 +61,10 @@ public struct RecentredEntry: Codable, Sendable, Equatable {
     public static func inSampleCovariance(reference: ReferenceModel, covariance s: Matrix) -> Matrix {
         let p = reference.dimension
         let sparse = reference.sparsePrecision
-        var cm = Matrix(rows: p, columns: p)
         let blocks = Swift.min(p, 32)
-        s.elements.withUnsafeBufferPointer { sb in
-            cm.elements.withUnsafeMutableBufferPointer { cb in
+        // Every entry is written (the upper triangle by the rows, the lower by the mirror).
+        let cm = Matrix(rows: p, columns: p) { cb in
+            s.elements.withUnsafeBufferPointer { sb in
                 sparse.rowStart.withUnsafeBufferPointer { rsb in
                     sparse.columnIndex.withUnsafeBufferPointer { cib in
                         sparse.values.withUnsafeBufferPointer { vb in
