@@ -43,13 +43,11 @@ enum ParseBench {
               zip(fast, drawn).allSatisfy({ $0.bitPattern == $1.bitPattern })
         else { throw ValidationErrorText("the number parsers disagree") }
         log("number cells: \(format(fastTime)) s for \(count), strtod off Clinger's path \(format(oldTime)) s")
-        return BenchResult(suite: "scale", name: "CSV number cells, 17 significant digits", p: 0,
-                           setting: "\(count) cells of N(0, 1) draws in shortest form (\(count * 100 / draws)% of draws have 17 digits), "
+        return .speedUp(name: "CSV number cells, 17 significant digits", p: 0,
+                        setting: "\(count) cells of N(0, 1) draws in shortest form (\(count * 100 / draws)% of draws have 17 digits), "
                                + String(format: "%.1f MB", Double(text.count) / 1e6),
-                           value: fastTime, unit: "s", baseline: oldTime,
-                           baselineName: "strtod for every number off Clinger's fast path (the parser before Eisel-Lemire)",
-                           ratio: oldTime / fastTime, ratioMeaning: "speed-up",
-                           notes: "the same doubles bit for bit, and the drawn ones")
+                        time: fastTime, replaced: oldTime, replacedBy: "strtod for every number off Clinger's fast path (the parser before Eisel-Lemire)",
+                        notes: "the same doubles bit for bit, and the drawn ones")
     }
 
     /// The significant digits of a decimal number's text (leading zeros and the exponent not counted).

@@ -42,13 +42,11 @@ enum ScaleBench {
             _ = RecentredEntry.findStraightforward(reference: reference, covariance: s, window: 50)
         }
         log("re-centred search p=\(p): \(format(fastTime)) s, as first written \(format(oldTime)) s (\(fast.count) entries)")
-        return BenchResult(suite: "scale", name: "re-centred entries after a refit", p: p,
-                           setting: String(format: "node-wise fit of 500 rows, %.1f nonzeros per row, w = 50",
+        return .speedUp(name: "re-centred entries after a refit", p: p,
+                        setting: String(format: "node-wise fit of 500 rows, %.1f nonzeros per row, w = 50",
                                            Double(reference.sparsePrecision.nonzeroCount) / Double(p)),
-                           value: fastTime, unit: "s", baseline: oldTime,
-                           baselineName: "the search as first written (dense Omega S, a square root per entry)",
-                           ratio: oldTime / fastTime, ratioMeaning: "speed-up",
-                           notes: "the same \(fast.count) entries")
+                        time: fastTime, replaced: oldTime, replacedBy: "the search as first written (dense Omega S, a square root per entry)",
+                        notes: "the same \(fast.count) entries")
     }
 
     /// A node-wise fit's network on the data's scale (every refit forms it): the precision from
@@ -79,11 +77,10 @@ enum ScaleBench {
         let (fastTime, _) = BenchClock.time(repetitions: repetitions) { _ = estimator.networkFit(nodewise: fit, scale: scale) }
         let (oldTime, _) = BenchClock.time(repetitions: repetitions) { _ = NodewiseNetwork010.make(fit, scale: scale) }
         log("network assembly p=\(p): \(format(fastTime)) s, 0.10's dense assembly \(format(oldTime)) s")
-        return BenchResult(suite: "scale", name: "node-wise network on the data's scale", p: p,
-                           setting: "about 4 coefficients per row (precision and coefficients, as each refit forms them)",
-                           value: fastTime, unit: "s", baseline: oldTime,
-                           baselineName: "0.10's dense symmetrization (columns read with stride p) and rescaled copies",
-                           ratio: oldTime / fastTime, ratioMeaning: "speed-up", notes: "the same matrices bit for bit")
+        return .speedUp(name: "node-wise network on the data's scale", p: p,
+                        setting: "about 4 coefficients per row (precision and coefficients, as each refit forms them)",
+                        time: fastTime, replaced: oldTime, replacedBy: "0.10's dense symmetrization (columns read with stride p) and rescaled copies",
+                        notes: "the same matrices bit for bit")
     }
 
     /// The node-wise lasso on the S&P 500 (p = 452, correlation of the first 250 returns, the
@@ -156,11 +153,10 @@ enum ScaleBench {
             }
         }
         log("Gram update p=\(p), \(k) rows: \(format(fastTime)) s, 0.9's loop \(format(oldTime)) s")
-        return BenchResult(suite: "scale", name: "Gram update by a batch of rows", p: p,
-                           setting: "\(k) rows, upper triangle (the running moments' rank-k update)",
-                           value: fastTime, unit: "s", baseline: oldTime,
-                           baselineName: "0.9's loop (a 4 x 512 tile of M per observation)",
-                           ratio: oldTime / fastTime, ratioMeaning: "speed-up", notes: "the same sums bit for bit")
+        return .speedUp(name: "Gram update by a batch of rows", p: p,
+                        setting: "\(k) rows, upper triangle (the running moments' rank-k update)",
+                        time: fastTime, replaced: oldTime, replacedBy: "0.9's loop (a 4 x 512 tile of M per observation)",
+                        notes: "the same sums bit for bit")
     }
 
     /// Gaussian draws for the calibration's null at p = 452 (the node-wise fit of the S&P 500's
@@ -187,12 +183,11 @@ enum ScaleBench {
         }
         let nonzero = sampler.factor.lower.elements.filter { $0 != 0 }.count
         log("Gaussian draws p=\(p): \(format(blockTime)) s for \(n), one at a time \(format(singleTime)) s")
-        return BenchResult(suite: "scale", name: "Gaussian draws of the calibration's null", p: p,
-                           setting: "\(n) draws; S&P 500 node-wise fit on 500 returns; Cholesky factor "
+        return .speedUp(name: "Gaussian draws of the calibration's null", p: p,
+                        setting: "\(n) draws; S&P 500 node-wise fit on 500 returns; Cholesky factor "
                                + String(format: "%.0f%% nonzero", 100 * Double(nonzero) / Double(p * (p + 1) / 2)),
-                           value: blockTime, unit: "s", baseline: singleTime,
-                           baselineName: "one draw at a time (a back substitution each)",
-                           ratio: singleTime / blockTime, ratioMeaning: "speed-up", notes: "the same draws bit for bit")
+                        time: blockTime, replaced: singleTime, replacedBy: "one draw at a time (a back substitution each)",
+                        notes: "the same draws bit for bit")
     }
 
     /// Writing and reading a network file of a sparse precision (about 5 nonzeros per row): the
@@ -232,5 +227,15 @@ enum ScaleBench {
                             baselineName: "the dense rows (fit --dense, the format before 0.9)",
                             ratio: (full.write + full.read) / (sparse.write + sparse.read), ratioMeaning: "speed-up",
                             notes: "\(sparse.bytes / 1024) KiB against \(full.bytes / 1024) KiB")]
+    }
+}
+
+extension BenchResult {
+    /// A time in the scale suite against the implementation it replaced, measured in the same run
+    /// (ratio = speed-up).
+    static func speedUp(name: String, p: Int, setting: String, time: Double, replaced: Double, replacedBy baselineName: String,
+                        notes: String) -> BenchResult {
+        BenchResult(suite: "scale", name: name, p: p, setting: setting, value: time, unit: "s", baseline: replaced,
+                    baselineName: baselineName, ratio: replaced / time, ratioMeaning: "speed-up", notes: notes)
     }
 }
