@@ -5,7 +5,7 @@ import GGMCore
 
 /// A seeded generator of malformed CSV files (thousands of cases): the reader never crashes,
 /// never hangs, never yields a non-finite value, and every error it throws is located.
-@Suite struct CSVFuzzTests {
+@Suite(.temporaryFiles) struct CSVFuzzTests {
     static let valid = "time,a,b,c\n2020-01-01,1.5,2.25,-3\n2020-01-02,0.5,1,2\n2020-01-03,-1,0.125,4\n2020-01-04,2,3,1e-3\n"
     static let tokens = ["", ",", ";", "\t", "\r", "\r\n", "\n", "\"", "\"\"", "NA", "nan", "NaN", "inf", "-inf", "1e400",
                          "-1e-400", "0x1p3", "1,5", "1.2.3", "--1", "+", "e5", "\u{FEFF}", "\u{0}", "é", "12345678901234567890123",

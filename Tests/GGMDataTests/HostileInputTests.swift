@@ -5,7 +5,7 @@ import Testing
 /// Inputs that the defaults used to misread: numeric headers and ID columns, files where every
 /// row has a missing cell, unsorted labels with a range, CR line endings, `;` and tab separators,
 /// `NA` labels; and the name comparison used for references and states.
-@Suite struct HostileInputTests {
+@Suite(.temporaryFiles) struct HostileInputTests {
     /// `rows` lines of `label,value,value` with a strictly increasing integer label.
     static func timeSeries(rows: Int, header: String? = "time,a,b", start: Int = 1_700_000_000) -> String {
         var text = header.map { $0 + "\n" } ?? ""

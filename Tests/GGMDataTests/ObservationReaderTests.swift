@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import GGMData
 
-@Suite struct ObservationReaderTests {
+@Suite(.temporaryFiles) struct ObservationReaderTests {
     @Test func headerAndDateLabels() throws {
         let path = temporaryCSV("date,A,B,C\n2020-01-01,1,2,3\n2020-01-02,4.5,-5e-1,6\n")
         let data = try Dataset.load(csv: path)

@@ -1,10 +1,44 @@
 import Foundation
+import Testing
 @testable import GGMData
 
-/// Writes `text` to a fresh file under the temporary directory and returns its path.
-func temporaryCSV(_ text: String, name: String = "data") -> String {
-    let url = FileManager.default.temporaryDirectory
-        .appendingPathComponent("ggmdata-\(name)-\(UUID().uuidString).csv")
+/// A fresh directory under the temporary directory for each test of a suite marked
+/// `@Suite(.temporaryFiles)`, removed with everything in it when the test ends (passed, failed
+/// or thrown): `temporaryCSV` writes its files there, so no test leaves a file behind.
+struct TemporaryFiles: SuiteTrait, TestTrait, TestScoping {
+    /// The running test's directory (a task-local: tests run in parallel).
+    @TaskLocal static var directory: URL?
+
+    /// Every test of the suite gets its own directory (each case of a parameterized test too).
+    var isRecursive: Bool { true }
+
+    func provideScope(for test: Test, testCase: Test.Case?,
+                      performing function: @Sendable () async throws -> Void) async throws {
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("ggmdata-\(UUID().uuidString)", isDirectory: true)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try await Self.$directory.withValue(directory) { try await function() }
+    }
+}
+
+extension Trait where Self == TemporaryFiles {
+    /// Each test gets a temporary directory for `temporaryCSV`, removed when the test ends.
+    static var temporaryFiles: Self { Self() }
+}
+
+/// Writes `text` to a fresh file in the running test's temporary directory and returns its path;
+/// the file is removed when the test ends. The suite must be marked `@Suite(.temporaryFiles)`
+/// (outside one, the call records an issue, as the file would be left behind).
+func temporaryCSV(_ text: String, name: String = "data", sourceLocation: SourceLocation = #_sourceLocation) -> String {
+    let directory: URL
+    if let scoped = TemporaryFiles.directory {
+        directory = scoped
+    } else {
+        Issue.record("temporaryCSV outside a @Suite(.temporaryFiles): its file would be left behind", sourceLocation: sourceLocation)
+        directory = FileManager.default.temporaryDirectory
+    }
+    let url = directory.appendingPathComponent("ggmdata-\(name)-\(UUID().uuidString).csv")
     try! text.write(to: url, atomically: true, encoding: .utf8)
     return url.path
 }

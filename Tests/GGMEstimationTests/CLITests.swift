@@ -154,6 +154,7 @@ struct CLITests {
     @Test("fit writes JSON that round-trips and matches NetworkEstimator called directly")
     func fitMatchesLibrary() throws {
         let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
         let x = try Self.chainData()
         let names = ["a", "b", "c", "d", "e", "f"]
         let csv = dir.appendingPathComponent("data.csv")
@@ -203,6 +204,7 @@ struct CLITests {
     @Test("fit writes the precision sparsely by default and densely with --dense; monitor --reference reads both alike")
     func sparseAndDenseNetworkFiles() throws {
         let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
         let x = try Self.chainData()
         let names = ["a", "b", "c", "d", "e", "f"]
         let csv = dir.appendingPathComponent("data.csv")
@@ -249,6 +251,7 @@ struct CLITests {
     func nodewiseFixture() throws {
         let fixture = try Fixtures.load("nodewise-lasso", as: Fixtures.NodewiseFile.self)
         let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
         for c in fixture.cases {
             let names = (1...c.p).map { "x\($0)" }
             let csv = dir.appendingPathComponent("nodewise-\(c.p).csv")
@@ -275,6 +278,7 @@ struct CLITests {
     @Test("fit --select bic reports the path and the chosen lambda")
     func bicPath() throws {
         let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
         let csv = dir.appendingPathComponent("data.csv")
         try CLI.writeCSV(try Self.chainData(), names: ["a", "b", "c", "d", "e", "f"], to: csv)
         let result = try CLI.run(["fit", csv.path, "--method", "nodewise", "--select", "bic"])
@@ -293,6 +297,7 @@ struct CLITests {
     ])
     func badInput(csv: String, message: String) throws {
         let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
         let url = dir.appendingPathComponent("bad.csv")
         try csv.write(to: url, atomically: true, encoding: .utf8)
         let result = try CLI.run(["fit", url.path])
