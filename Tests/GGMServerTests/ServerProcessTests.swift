@@ -116,14 +116,21 @@ struct ServeFailure: Error, CustomStringConvertible {
 
 /// A small HTTP client (URLSession) with short timeouts: a killed server is an error, not a hang.
 enum HTTP {
-    static let session: URLSession = {
+    static let session = makeSession(timeout: 30)
+    /// For a server in the test process (``withLiveService``): its handlers run on the same
+    /// cooperative threads as the other suites' synchronous tests, which can hold both cores of a
+    /// small machine for more than 30 s in a debug run (a CI run timed out there); it cannot be
+    /// killed, so waiting longer hides nothing.
+    static let inProcessSession = makeSession(timeout: 600)
+
+    static func makeSession(timeout: Double) -> URLSession {
         let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = 30
+        configuration.timeoutIntervalForRequest = timeout
         return URLSession(configuration: configuration)
-    }()
+    }
 
     static func request(_ method: String, _ url: String, body: Data? = nil, contentType: String = "application/json",
-                        token: String? = nil) async throws -> Reply {
+                        token: String? = nil, session: URLSession = HTTP.session) async throws -> Reply {
         var request = URLRequest(url: URL(string: url)!)
         request.httpMethod = method
         request.httpBody = body

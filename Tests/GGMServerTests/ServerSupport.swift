@@ -97,7 +97,7 @@ struct API: Sendable {
     func call(_ method: HTTPRequest.Method, _ uri: String, body: String? = nil, contentType: String = "application/json",
               token: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) async throws -> Reply {
         let reply = try await HTTP.request(method.rawValue, base + uri, body: body.map { Data($0.utf8) }, contentType: contentType,
-                                           token: token ?? self.token)
+                                           token: token ?? self.token, session: HTTP.inProcessSession)
         for problem in contract.problems(method: method.rawValue, uri: uri, reply: reply) {
             Issue.record("\(method.rawValue) \(uri) -> \(reply.status): \(problem)", sourceLocation: sourceLocation)
         }
