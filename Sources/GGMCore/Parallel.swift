@@ -3,10 +3,13 @@ import Dispatch
 /// Runs `body(i)` for `i` in `0..<count` across the machine's cores and waits for all.
 ///
 /// Work items must be independent (node-wise regressions, Monte Carlo replicates).
-/// Results are written by index, so the outcome does not depend on scheduling.
+/// Results are written by index, so the outcome does not depend on scheduling. While it runs,
+/// ``HelperThreads`` sleep and keep their work on its callers (the cores are busy).
 public func parallelFor(_ count: Int, _ body: @Sendable (Int) -> Void) {
     guard count > 0 else { return }
     if count == 1 { body(0); return }
+    HelperThreads.enterParallelRegion()
+    defer { HelperThreads.leaveParallelRegion() }
     DispatchQueue.concurrentPerform(iterations: count, execute: body)
 }
 

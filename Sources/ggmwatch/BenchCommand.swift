@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GGMCore
 
 /// `ggmwatch bench`: speed and memory benchmarks, each figure against a baseline measured in the same run.
 struct BenchCommand: ParsableCommand {
@@ -55,6 +56,8 @@ struct BenchCommand: ParsableCommand {
     }
 
     func run() throws {
+        // As `monitor`: the stream suite measures the local update with and without helpers.
+        HelperThreads.enable()
         let settings = BenchSettings(repetitions: repetitions, quick: quick, seed: seed)
         var stderr = StandardErrorStream()
         let log: (String) -> Void = { print($0, to: &stderr) }

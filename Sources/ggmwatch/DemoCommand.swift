@@ -83,6 +83,7 @@ struct DemoCommand: ParsableCommand {
     }
 
     func run() throws {
+        HelperThreads.enable()
         try OutputFile.checkWritable(output, what: "the report")
         let start = Date()
         var settings = SP500Demo.Settings(arl: arl, replicates: replicates, seed: seed, null: null, ewma: ewma, robust: !noRobust)

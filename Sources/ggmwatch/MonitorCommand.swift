@@ -65,6 +65,8 @@ struct MonitorCommand: ParsableCommand {
     }
 
     func run() throws {
+        // One stream: the local statistic's update is split across the cores (HelperThreads).
+        HelperThreads.enable()
         let opened = try data.openStreamAndReader()
         var source = opened.source
         let names = source.names

@@ -110,6 +110,60 @@ import GGMEstimation
         #expect(checked == 2 * w + 41)
     }
 
+    /// The local update split across ``HelperThreads`` (rows in parts of about equal entries) gives
+    /// the unsplit update's entries bit for bit: through the fill, the steady state, a refit, an
+    /// alarm's reset and a saved state. At p = 230 (26,565 entries) the update is split in two parts or
+    /// more on a machine with two cores or more.
+    @Test func splitLocalUpdateEqualsTheUnsplitOne() throws {
+        HelperThreads.enable()
+        var rng = SeededGenerator(seed: 21)
+        let p = 230, w = 20
+        let first = try Self.reference(p: p, rng: &rng, recentred: 4)
+        let second = try Self.reference(p: p, rng: &rng, recentred: 2)
+        var split = WindowStatistics(reference: first, window: w, detector: .combined)
+        var whole = split
+        whole.maximumLocalParts = 1
+        let helpers = HelperThreads.count
+        #expect(WindowStatistics.localUpdateParts(dimension: p) == (helpers == 0 ? 1 : Swift.min(helpers + 1, 5)))
+        var evictedSplit: [Double] = [], evictedWhole: [Double] = []
+        var compared = 0
+        for t in 0..<(3 * w + 15) {
+            if t == 2 * w { split.setReference(second); whole.setReference(second) }
+            if t == 2 * w + 9 { split.reset(); whole.reset() }
+            let scale = t % 13 == 0 ? 4.0 : 1.0
+            let x = (0..<p).map { _ in scale * rng.nextStandardNormal() }
+            split.push(x, evicted: &evictedSplit)
+            whole.push(x, evicted: &evictedWhole)
+            guard split.isFull else { continue }
+            #expect(split.localStatistic() == whole.localStatistic(), "M at t = \(t)")
+            #expect(split.topEdges(5) == whole.topEdges(5))
+            #expect(split.globalStatistic() == whole.globalStatistic())
+            compared += 1
+        }
+        #expect(compared > w)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        #expect(try encoder.encode(split) == encoder.encode(whole))
+    }
+
+    /// The parts cover the rows once, in order, with about the same cost each (entries plus a
+    /// fixed cost per row).
+    @Test func localUpdatePartsCoverTheTriangle() {
+        for p in [1, 2, 3, 7, 200, 230, 452, 1001] {
+            for parts in 1...8 {
+                let ranges = (0..<parts).map { WindowStatistics.partRows($0, of: parts, dimension: p) }
+                #expect(ranges.first?.lowerBound == 0 && ranges.last?.upperBound == p)
+                for k in 1..<parts { #expect(ranges[k].lowerBound == ranges[k - 1].upperBound) }
+                let overhead = WindowStatistics.rowOverhead
+                let total = p * (p + 1) / 2 + overhead * p
+                for range in ranges {
+                    let cost = range.reduce(0) { $0 + p - $1 + overhead }
+                    #expect(abs(cost - total / parts) <= p + overhead, "p = \(p), parts = \(parts)")
+                }
+            }
+        }
+    }
+
     /// A state saved by 0.8 (the raw cross sums under the key `crossSums`) resumes with the same
     /// statistics, to rounding.
     @Test func statesWithRawCrossSumsStillDecode() throws {

@@ -92,6 +92,8 @@ public struct WindowStatistics: Sendable {
     private var newZ: [Double]
     /// Local statistic at the last push (valid when the window is full); its argmax is found on demand.
     private var lastLocalMax: Double = 0
+    /// At most this many parts of the local update (tests compare a split update with an unsplit one).
+    var maximumLocalParts = Int.max
 
     public init(reference: ReferenceModel, window: Int, detector: DetectorKind) {
         precondition(window >= 2, "window must hold at least 2 observations")
@@ -461,38 +463,97 @@ public struct WindowStatistics: Sendable {
             // Filling: no observation leaves (the same pass with z'_old = 0).
             oldZ.withUnsafeMutableBufferPointer { o in for j in 0..<p { o[j] = 0 } }
         }
+        let parts = Swift.min(Self.localUpdateParts(dimension: p), maximumLocalParts)
         var best = -1.0
-        entries.withUnsafeMutableBufferPointer { cb in
-            newZ.withUnsafeBufferPointer { znb in
-                oldZ.withUnsafeBufferPointer { zob in
-                    correctionStart.withUnsafeBufferPointer { csb in
-                        correctionIndex.withUnsafeBufferPointer { cib in
-                            correctionColumn.withUnsafeBufferPointer { cvb in
-                                correctionFactor.withUnsafeBufferPointer { cfb in
-                                    best = Self.rank2Pass(c: cb.baseAddress!, zn: znb.baseAddress!, zo: zob.baseAddress!, p: p,
-                                                          correctionStart: csb.baseAddress!, correctionIndex: cib.baseAddress!,
-                                                          correctionColumn: cvb.baseAddress!, correctionFactor: cfb.baseAddress!)
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: parts) { maxima in
+            entries.withUnsafeMutableBufferPointer { cb in
+                newZ.withUnsafeBufferPointer { znb in
+                    oldZ.withUnsafeBufferPointer { zob in
+                        correctionStart.withUnsafeBufferPointer { csb in
+                            correctionIndex.withUnsafeBufferPointer { cib in
+                                correctionColumn.withUnsafeBufferPointer { cvb in
+                                    correctionFactor.withUnsafeBufferPointer { cfb in
+                                        let pass = LocalPass(c: cb.baseAddress!, zn: znb.baseAddress!, zo: zob.baseAddress!, p: p,
+                                                             correctionStart: csb.baseAddress!, correctionIndex: cib.baseAddress!,
+                                                             correctionColumn: cvb.baseAddress!, correctionFactor: cfb.baseAddress!,
+                                                             maxima: maxima.baseAddress!)
+                                        HelperThreads.run(parts: parts) { part in
+                                            let rows = Self.partRows(part, of: parts, dimension: p)
+                                            pass.maxima[part] = Self.rank2Pass(pass, rows: rows)
+                                        }
+                                    }
                                 }
                             }
                         }
                     }
                 }
             }
+            for part in 0..<parts where maxima[part] > best { best = maxima[part] }
         }
         if full { lastLocalMax = best }
     }
 
-    /// `c += zn zn^T - zo zo^T` over the upper triangle (packed), each row's corrections first;
-    /// returns `max |c|` after the update.
+    /// Entries of the local statistic from which its update is split across ``HelperThreads``
+    /// (p >= 200; below, handing over the work costs more than it saves).
+    static let entriesPerSplit = 20_000
+
+    /// Parts of the local update at dimension `p` with the ``HelperThreads`` now enabled: one per
+    /// thread (the caller and each helper), so that each thread updates the same rows at every
+    /// observation (they stay in its cache), when the triangle holds at least
+    /// ``entriesPerSplit`` entries; 1 otherwise. A helper that wakes late loses its part to the caller.
+    public static func localUpdateParts(dimension p: Int) -> Int {
+        let helpers = HelperThreads.count
+        guard helpers > 0, p * (p + 1) / 2 >= entriesPerSplit else { return 1 }
+        return Swift.min(helpers + 1, p * (p + 1) / 2 / 5_000)
+    }
+
+    /// A row's fixed cost in the local update, in entries (its set-up, corrections and tail).
+    static let rowOverhead = 16
+
+    /// Rows `[u0, u1)` of part `part` of `parts`: consecutive rows of about equal cost, row `u`
+    /// costing its `p - u` entries plus ``rowOverhead``.
+    static func partRows(_ part: Int, of parts: Int, dimension p: Int) -> Range<Int> {
+        /// The cost of rows `0..<u`.
+        func cost(_ u: Int) -> Int { packedIndex(u, u, dimension: p) + rowOverhead * u }
+        /// The first row before which at least `part / parts` of the total cost lies.
+        func boundary(_ part: Int) -> Int {
+            if part == 0 { return 0 }
+            if part == parts { return p }
+            let target = cost(p) * part / parts
+            var low = 0, high = p
+            while low < high {
+                let mid = (low + high) / 2
+                if cost(mid) >= target { high = mid } else { low = mid + 1 }
+            }
+            return low
+        }
+        return boundary(part)..<boundary(part + 1)
+    }
+
+    /// The pointers of one local update, shared by its parts (each writes only its own rows and maximum).
+    struct LocalPass: @unchecked Sendable {
+        let c: UnsafeMutablePointer<Double>
+        let zn: UnsafePointer<Double>
+        let zo: UnsafePointer<Double>
+        let p: Int
+        let correctionStart: UnsafePointer<Int>
+        let correctionIndex: UnsafePointer<Int>
+        let correctionColumn: UnsafePointer<Int>
+        let correctionFactor: UnsafePointer<Double>
+        let maxima: UnsafeMutablePointer<Double>
+    }
+
+    /// `c += zn zn^T - zo zo^T` over rows `rows` of the upper triangle (packed), each row's
+    /// corrections first; returns `max |c|` over those rows after the update (-1 for no rows).
     @inline(__always)
-    private static func rank2Pass(c: UnsafeMutablePointer<Double>, zn: UnsafePointer<Double>, zo: UnsafePointer<Double>, p: Int,
-                                  correctionStart cs: UnsafePointer<Int>, correctionIndex ci: UnsafePointer<Int>,
-                                  correctionColumn cv: UnsafePointer<Int>, correctionFactor cf: UnsafePointer<Double>) -> Double {
+    private static func rank2Pass(_ pass: LocalPass, rows: Range<Int>) -> Double {
+        let c = pass.c, zn = pass.zn, zo = pass.zo, p = pass.p
+        let cs = pass.correctionStart, ci = pass.correctionIndex, cv = pass.correctionColumn, cf = pass.correctionFactor
         let signMask = SIMD4<UInt64>(repeating: 0x7FFF_FFFF_FFFF_FFFF)
         var bestV = SIMD4<Double>(repeating: -1)
         var best = -1.0
-        var k = 0
-        for u in 0..<p {
+        var k = rows.isEmpty ? 0 : packedIndex(rows.lowerBound, rows.lowerBound, dimension: p)
+        for u in rows {
             let a = zn[u], b = zo[u]
             for s in cs[u]..<cs[u + 1] {
                 let v = cv[s]
