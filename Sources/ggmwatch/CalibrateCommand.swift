@@ -62,6 +62,7 @@ struct CalibrateCommand: ParsableCommand {
     }
 
     func run() throws {
+        AllocatorTuning.keepLargeBlocks()
         try OutputFile.checkWritable(output, what: "the calibration output")
         let rule = try thresholdOptions.rule(detector: detection.detector, severalWindows: !detection.windowSet.short.isEmpty)
         guard case let .calibrated(settings) = rule else { return }

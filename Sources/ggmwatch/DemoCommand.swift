@@ -83,6 +83,7 @@ struct DemoCommand: ParsableCommand {
     }
 
     func run() throws {
+        AllocatorTuning.keepLargeBlocks()
         HelperThreads.enable()
         try OutputFile.checkWritable(output, what: "the report")
         let start = Date()

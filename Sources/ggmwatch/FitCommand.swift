@@ -114,6 +114,7 @@ struct FitCommand: ParsableCommand {
     }
 
     func run() throws {
+        AllocatorTuning.keepLargeBlocks()
         try OutputFile.checkWritable(output, what: "the network file")
         let (dataset, notes) = try data.loadDatasetWithNotes()   // file warnings and skipped rows are printed while reading
         let groupMap = try GroupMap.load(path: groups, sp500: data.sp500)

@@ -65,6 +65,7 @@ struct MonitorCommand: ParsableCommand {
     }
 
     func run() throws {
+        AllocatorTuning.keepLargeBlocks()
         // One stream: the local statistic's update is split across the cores (HelperThreads).
         HelperThreads.enable()
         let opened = try data.openStreamAndReader()

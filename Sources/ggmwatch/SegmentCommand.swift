@@ -102,6 +102,7 @@ struct SegmentCommand: ParsableCommand {
     }
 
     func run() throws {
+        AllocatorTuning.keepLargeBlocks()
         try OutputFile.checkWritable(report, what: "the report")
         let (dataset, notes) = try data.loadDatasetWithNotes()
         let groupMap = try GroupMap.load(path: groups, sp500: data.sp500)
