@@ -228,24 +228,26 @@ enum StreamBench {
             let (legacy, difference) = legacyLocalRate(reference: reference, data: data, settings: settings)
             let parts = WindowStatistics.localUpdateParts(dimension: p)
             log("local p=\(p): \(Int(incremental)) windows/s (\(parts) part(s)), one core \(Int(oneCore)) windows/s, 0.8 update \(Int(legacy)) windows/s (statistics agree to \(difference)), from scratch \(Int(recompute)) windows/s")
-            results.append(BenchResult(suite: "stream", name: "local statistic update across cores", p: p,
-                                       setting: "w = \(window), \(parts) part(s): the caller and \(parts - 1) helper thread(s)",
-                                       value: incremental, unit: "windows/s", baseline: oneCore,
-                                       baselineName: "the same update on one core (helpers off)",
-                                       ratio: incremental / oneCore, ratioMeaning: "speed-up over one core",
-                                       notes: parts == 1 ? "below 20,000 entries (p < 200) the update is not split" : nil))
-            results.append(BenchResult(suite: "stream", name: "local statistic update", p: p,
-                                       setting: "w = \(window), all p(p+1)/2 entries",
-                                       value: incremental, unit: "windows/s", baseline: recompute,
-                                       baselineName: "LocalStatistic.evaluate on the stored window",
-                                       ratio: incremental / recompute, ratioMeaning: "speed-up over recomputation",
-                                       notes: p == 452 ? "target >= 30,000 windows/s" : nil))
-            results.append(BenchResult(suite: "stream", name: "local statistic update against 0.8's", p: p,
-                                       setting: "w = \(window), all p(p+1)/2 entries",
-                                       value: incremental, unit: "windows/s", baseline: legacy,
-                                       baselineName: "0.8's update (raw cross sums, a centre and a scale per entry)",
-                                       ratio: incremental / legacy, ratioMeaning: "speed-up over 0.8",
-                                       notes: String(format: "largest relative difference of the statistic %.1e", difference)))
+            /// The incremental rate against `baseline`.
+            func against(_ name: String, setting: String, baseline: Double, _ baselineName: String, _ meaning: String,
+                         notes: String?) -> BenchResult {
+                BenchResult(suite: "stream", name: name, p: p, setting: setting, value: incremental, unit: "windows/s",
+                            baseline: baseline, baselineName: baselineName, ratio: incremental / baseline,
+                            ratioMeaning: meaning, notes: notes)
+            }
+            let allEntries = "w = \(window), all p(p+1)/2 entries"
+            results += [
+                against("local statistic update across cores",
+                        setting: "w = \(window), \(parts) part(s): the caller and \(parts - 1) helper thread(s)",
+                        baseline: oneCore, "the same update on one core (helpers off)", "speed-up over one core",
+                        notes: parts == 1 ? "below 20,000 entries (p < 200) the update is not split" : nil),
+                against("local statistic update", setting: allEntries, baseline: recompute,
+                        "LocalStatistic.evaluate on the stored window", "speed-up over recomputation",
+                        notes: p == 452 ? "target >= 30,000 windows/s" : nil),
+                against("local statistic update against 0.8's", setting: allEntries, baseline: legacy,
+                        "0.8's update (raw cross sums, a centre and a scale per entry)", "speed-up over 0.8",
+                        notes: String(format: "largest relative difference of the statistic %.1e", difference)),
+            ]
         }
         for p in [100, 452] {
             let result = try monitorRate(p: p, settings: settings)
