@@ -46,16 +46,15 @@ public enum HelperThreads {
     /// helper wakes late); when helpers are off, serve another caller at the moment, or a
     /// ``parallelFor(_:_:)`` is running, the caller runs every part itself, in order.
     ///
-    /// `body` must write only what its part owns.
-    public static func run(parts: Int, _ body: @Sendable (Int) -> Void) {
+    /// `body` must write only what its part owns. It is escaping so that a helper's reference to
+    /// it, however long it takes the helper to drop it, never outlives it.
+    public static func run(parts: Int, _ body: @escaping @Sendable (Int) -> Void) {
         guard parts > 1 else {
             if parts == 1 { body(0) }
             return
         }
         if #available(macOS 15, *) {
-            let ran = withoutActuallyEscaping(body) { job in
-                withUnsafePointer(to: job) { HelperPool.shared.run(parts: parts, job: $0) }
-            }
+            let ran = withUnsafePointer(to: body) { HelperPool.shared.run(parts: parts, job: $0) }
             if ran { return }
         }
         for part in 0..<parts { body(part) }
