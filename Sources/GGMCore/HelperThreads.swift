@@ -46,8 +46,8 @@ public enum HelperThreads {
     /// helper wakes late); when helpers are off, serve another caller at the moment, or a
     /// ``parallelFor(_:_:)`` is running, the caller runs every part itself, in order.
     ///
-    /// `body` must write only what its part owns. It is escaping so that a helper's reference to
-    /// it, however long it takes the helper to drop it, never outlives it.
+    /// `body` must write only what its part owns. It is escaping because a helper may release its
+    /// reference to `body` a moment after the call has returned.
     public static func run(parts: Int, _ body: @escaping @Sendable (Int) -> Void) {
         guard parts > 1 else {
             if parts == 1 { body(0) }
