@@ -42,8 +42,8 @@ public enum HelperThreads {
 
     /// Runs `body(part)` for every `part` in `0..<parts` and returns when all are done. The parts
     /// are dealt in contiguous blocks to the caller and the idle helpers, and a thread done with its
-    /// block takes what is left of the others (more parts than threads balance the load when a
-    /// helper wakes late); when helpers are off, serve another caller at the moment, or a
+    /// block takes what is left of the others (so a helper that wakes late loses its parts instead
+    /// of holding the caller up); when helpers are off, serve another caller at the moment, or a
     /// ``parallelFor(_:_:)`` is running, the caller runs every part itself, in order.
     ///
     /// `body` must write only what its part owns. It is escaping because a helper may release its

@@ -499,8 +499,9 @@ public struct WindowStatistics: Sendable {
 
     /// Parts of the local update at dimension `p` with the ``HelperThreads`` now enabled: one per
     /// thread (the caller and each helper), so that each thread updates the same rows at every
-    /// observation (they stay in its cache), when the triangle holds at least
-    /// ``entriesPerSplit`` entries; 1 otherwise. A helper that wakes late loses its part to the caller.
+    /// observation (they stay in its cache), and at least 5,000 entries per part, when the triangle
+    /// holds at least ``entriesPerSplit`` entries; 1 otherwise. A helper that wakes late loses its
+    /// part to the caller.
     public static func localUpdateParts(dimension p: Int) -> Int {
         let helpers = HelperThreads.count
         guard helpers > 0, p * (p + 1) / 2 >= entriesPerSplit else { return 1 }
