@@ -20,6 +20,16 @@ public func parallelMap<T: Sendable>(_ count: Int, _ transform: @Sendable (Int) 
     return box.values()
 }
 
+/// Runs `body` over `0..<rows` in contiguous blocks: in parallel (four blocks) when a row-wise
+/// pass over a `rows x rows` matrix is large enough to pay for the hand-over (from 2^17 entries,
+/// p >= 363), else in one block on the caller. Each row is processed by exactly one call.
+public func forEachRowBlock(_ rows: Int, _ body: @Sendable (Range<Int>) -> Void) {
+    guard rows > 0 else { return }
+    let parts = rows * rows >= 1 << 17 ? 4 : 1
+    if parts == 1 { body(0..<rows); return }
+    parallelFor(parts) { part in body((rows * part / parts)..<(rows * (part + 1) / parts)) }
+}
+
 /// Index-addressed result slots written by parallel workers; each slot is written by exactly one worker.
 final class ResultBox<T>: @unchecked Sendable {
     private let slots: UnsafeMutablePointer<T?>

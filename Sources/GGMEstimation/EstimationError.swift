@@ -56,11 +56,8 @@ extension EstimationError {
     static func validateCovariance(_ s: Matrix) throws(EstimationError) {
         guard s.isSquare else { throw .notSquare(rows: s.rows, columns: s.columns) }
         let p = s.rows
-        for i in 0..<p {
-            for j in 0..<p {
-                let v = s.elements[i * p + j]
-                if !v.isFinite { throw .nonFiniteEntry(row: i, column: j, value: v) }
-            }
+        if let k = s.elements.withUnsafeBufferPointer({ DenseScan.firstNonFinite($0) }) {
+            throw .nonFiniteEntry(row: k / p, column: k % p, value: s.elements[k])
         }
         for i in 0..<p where !(s.elements[i * p + i] > 0) {
             throw .nonPositiveVariance(node: i, value: s.elements[i * p + i])

@@ -125,10 +125,14 @@ public struct NetworkEstimator: Codable, Sendable, Equatable {
         let r = Matrix(rows: p, columns: p) { r in
             s.elements.withUnsafeBufferPointer { e in
                 d.withUnsafeBufferPointer { db in
-                    for i in 0..<p {
-                        let di = db[i]
-                        for j in 0..<p { r[i * p + j] = e[i * p + j] / (di * db[j]) }
-                        r[i * p + i] = 1
+                    let out = SharedMutableBuffer(r), source = SendablePointer(e.baseAddress!), sd = SendablePointer(db.baseAddress!)
+                    forEachRowBlock(p) { rows in
+                        let e = source.pointer, db = sd.pointer
+                        for i in rows {
+                            let di = db[i]
+                            for j in 0..<p { out[i * p + j] = e[i * p + j] / (di * db[j]) }
+                            out[i * p + i] = 1
+                        }
                     }
                 }
             }
@@ -148,7 +152,12 @@ public struct NetworkEstimator: Codable, Sendable, Equatable {
             guard var c = warm.coefficients else { return nil }
             // Zeros stay zeros: only the support is rescaled (O(p^2) reads, O(nnz) divisions).
             c.elements.withUnsafeMutableBufferPointer { cb in
-                for j in 0..<p { for k in 0..<p where cb[j * p + k] != 0 { cb[j * p + k] = cb[j * p + k] * scale[k] / scale[j] } }
+                let read = UnsafeBufferPointer(cb)
+                for j in 0..<p {
+                    DenseScan.forEachNonzero(read, in: (j * p)..<(j * p + p)) { index in
+                        cb[index] = cb[index] * scale[index - j * p] / scale[j]
+                    }
+                }
             }
             return .nodewise(NodewiseLassoFit(coefficients: c, residualVariance: [Double](repeating: 1, count: p),
                                               lambda: warm.lambda, iterations: 0, converged: false))

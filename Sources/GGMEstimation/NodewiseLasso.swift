@@ -201,8 +201,9 @@ public struct NodewiseLassoFit: Codable, Sendable, Equatable {
                         ob[j * p + j] = d
                         // Each selected pair once: from its upper row, or from its lower row when
                         // only the lower regression selected it.
-                        for k in 0..<p where bb[j * p + k] != 0 {
-                            support.append(j * p + k)
+                        DenseScan.forEachNonzero(bb, in: (j * p)..<(j * p + p)) { index in
+                            let k = index - j * p
+                            support.append(index)
                             if k > j { fill(j, k) } else if k < j && !(bb[k * p + j] != 0) { fill(k, j) }
                         }
                     }

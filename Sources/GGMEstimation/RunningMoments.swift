@@ -66,9 +66,13 @@ public struct RunningMoments: Codable, Sendable, Equatable {
         return Matrix(rows: p, columns: p) { out in
             shiftedSumOfProducts.elements.withUnsafeBufferPointer { s in
                 m.withUnsafeBufferPointer { mb in
-                    for i in 0..<p {
-                        let mi = mb[i]
-                        for j in 0..<p { out[i * p + j] = s[i * p + j] / n - mi * mb[j] }
+                    let target = SharedMutableBuffer(out), source = SendablePointer(s.baseAddress!), means = SendablePointer(mb.baseAddress!)
+                    forEachRowBlock(p) { rows in
+                        let s = source.pointer, mb = means.pointer
+                        for i in rows {
+                            let mi = mb[i]
+                            for j in 0..<p { target[i * p + j] = s[i * p + j] / n - mi * mb[j] }
+                        }
                     }
                 }
             }

@@ -45,15 +45,12 @@ public struct ReferenceModel: Codable, Sendable, Equatable {
         guard mu.count == p else { throw .dimensionMismatch(mean: mu.count, precision: p) }
         // One pass for the first non-finite entry (row-major) and the largest magnitude, then the
         // symmetry check over the upper triangle (unchecked reads: this runs at every refit).
-        var largest = 0.0
         var firstNonFinite: Int?
         var symmetric = true
         precision.elements.withUnsafeBufferPointer { e in
-            for k in 0..<(p * p) {
-                let v = e[k]
-                guard v.isFinite else { firstNonFinite = k; return }
-                largest = Swift.max(largest, Swift.abs(v))
-            }
+            firstNonFinite = DenseScan.firstNonFinite(e)
+            guard firstNonFinite == nil else { return }
+            let largest = DenseScan.largestMagnitude(e)
             let tolerance = 1e-10 * Swift.max(1, largest)
             // Tile by tile: row by row, the transposed reads are a stride of p doubles.
             TriangleTiles.forEachUpperPair(p) { i, j in

@@ -129,29 +129,53 @@ public struct WindowStatistics: Sendable {
         let sqrtW = w.squareRoot()
         let omega = reference.precision
         localFactor = reference.precisionDiagonal.map { 1 / (sqrtW * $0).squareRoot() }
-        // The diagonal and the upper support of Omega (CSR, O(nnz)), then the re-centred entries.
-        var byIndex: [Int: SpecialEntry] = [:]
+        // The diagonal and the upper support of Omega (CSR, O(nnz)), in packed order (row by row,
+        // columns ascending), then the re-centred entries merged in (each replaces the entry at its
+        // index; the last one listed wins).
+        func entry(_ u: Int, _ v: Int) -> SpecialEntry {
+            let index = Self.packedIndex(u, v, dimension: p)
+            return SpecialEntry(index: index, u: u, v: v, centre: w * omega[u, v],
+                                scale: 1 / (sqrtW * LocalStatistic.entryStandardDeviation(omega, u, v)))
+        }
         let sparse = reference.sparsePrecision
+        var support: [SpecialEntry] = []
+        support.reserveCapacity(sparse.nonzeroCount / 2 + p)
         for u in 0..<p {
-            for k in sparse.rowStart[u]..<sparse.rowStart[u + 1] {
-                let v = sparse.columnIndex[k]
-                guard v >= u else { continue }
-                let index = Self.packedIndex(u, v, dimension: p)
-                byIndex[index] = SpecialEntry(index: index, u: u, v: v, centre: w * omega[u, v],
-                                              scale: 1 / (sqrtW * LocalStatistic.entryStandardDeviation(omega, u, v)))
-            }
-            let index = Self.packedIndex(u, u, dimension: p)
-            if byIndex[index] == nil {
-                byIndex[index] = SpecialEntry(index: index, u: u, v: u, centre: w * omega[u, u],
-                                              scale: 1 / (sqrtW * LocalStatistic.entryStandardDeviation(omega, u, u)))
+            var hasDiagonal = false
+            for k in sparse.rowStart[u]..<sparse.rowStart[u + 1] where sparse.columnIndex[k] == u { hasDiagonal = true }
+            if !hasDiagonal { support.append(entry(u, u)) }
+            for k in sparse.rowStart[u]..<sparse.rowStart[u + 1] where sparse.columnIndex[k] >= u {
+                support.append(entry(u, sparse.columnIndex[k]))
             }
         }
+        if !zip(support, support.dropFirst()).allSatisfy({ $0.index < $1.index }) {
+            // Not reachable from `SparseMatrix(_:)` (columns ascending, no repeats); kept general.
+            var unique: [Int: SpecialEntry] = [:]
+            for e in support { unique[e.index] = e }
+            support = unique.values.sorted { $0.index < $1.index }
+        }
+        var replacing: [Int: SpecialEntry] = [:]
         for entry in reference.recentred ?? [] where entry.recentresLocal {
             let index = Self.packedIndex(entry.u, entry.v, dimension: p)
-            byIndex[index] = SpecialEntry(index: index, u: entry.u, v: entry.v, centre: w * entry.centre,
-                                          scale: 1 / (sqrtW * entry.standardDeviation))
+            replacing[index] = SpecialEntry(index: index, u: entry.u, v: entry.v, centre: w * entry.centre,
+                                            scale: 1 / (sqrtW * entry.standardDeviation))
         }
-        special = byIndex.values.sorted { $0.index < $1.index }
+        if replacing.isEmpty {
+            special = support
+        } else {
+            let extra = replacing.values.sorted { $0.index < $1.index }
+            special = []
+            special.reserveCapacity(support.count + extra.count)
+            var a = 0, b = 0
+            while a < support.count || b < extra.count {
+                if b == extra.count || (a < support.count && support[a].index < extra[b].index) {
+                    special.append(support[a]); a += 1
+                } else {
+                    if a < support.count && support[a].index == extra[b].index { a += 1 }
+                    special.append(extra[b]); b += 1
+                }
+            }
+        }
         for k in special.indices {
             special[k].correction = special[k].scale / (localFactor[special[k].u] * localFactor[special[k].v]) - 1
         }
