@@ -58,23 +58,28 @@ public enum DenseScan {
         return nil
     }
 
-    /// The largest `|v|` over the values (0 when empty); meant for finite values (a NaN is ignored
-    /// or returned depending on its position, as `Swift.max` does).
-
-    public static func largestMagnitude(_ values: UnsafeBufferPointer<Double>) -> Double {
+    /// The largest `|v|` over the values (0 when empty), or nil when some value is not finite
+    /// (then ``firstNonFinite(_:)`` names it): one pass for both checks.
+    public static func largestMagnitude(_ values: UnsafeBufferPointer<Double>) -> Double? {
         guard let base = values.baseAddress else { return 0 }
         let n = values.count
+        var a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0
         var m0 = 0.0, m1 = 0.0, m2 = 0.0, m3 = 0.0
         var k = 0
         while k + 4 <= n {
-            m0 = Swift.max(m0, Swift.abs(base[k]))
-            m1 = Swift.max(m1, Swift.abs(base[k + 1]))
-            m2 = Swift.max(m2, Swift.abs(base[k + 2]))
-            m3 = Swift.max(m3, Swift.abs(base[k + 3]))
+            let v0 = base[k], v1 = base[k + 1], v2 = base[k + 2], v3 = base[k + 3]
+            a0 += v0 - v0
+            a1 += v1 - v1
+            a2 += v2 - v2
+            a3 += v3 - v3
+            m0 = Swift.max(m0, Swift.abs(v0))
+            m1 = Swift.max(m1, Swift.abs(v1))
+            m2 = Swift.max(m2, Swift.abs(v2))
+            m3 = Swift.max(m3, Swift.abs(v3))
             k += 4
         }
         var largest = Swift.max(Swift.max(m0, m1), Swift.max(m2, m3))
-        while k < n { largest = Swift.max(largest, Swift.abs(base[k])); k += 1 }
-        return largest
+        while k < n { a0 += base[k] - base[k]; largest = Swift.max(largest, Swift.abs(base[k])); k += 1 }
+        return (a0 + a1) + (a2 + a3) == 0 ? largest : nil
     }
 }

@@ -149,13 +149,18 @@ public struct NetworkEstimator: Codable, Sendable, Equatable {
         guard warm.method == method, warm.precision.rows == p, warm.scale.count == p else { return nil }
         switch method {
         case .nodewise:
-            guard var c = warm.coefficients else { return nil }
-            // Zeros stay zeros: only the support is rescaled (O(p^2) reads, O(nnz) divisions).
-            c.elements.withUnsafeMutableBufferPointer { cb in
-                let read = UnsafeBufferPointer(cb)
-                for j in 0..<p {
-                    DenseScan.forEachNonzero(read, in: (j * p)..<(j * p + p)) { index in
-                        cb[index] = cb[index] * scale[index - j * p] / scale[j]
+            guard let old = warm.coefficients else { return nil }
+            // Written into fresh storage in one pass (the warm fit stays as it is, no copy first).
+            // A zero times the positive finite scales is the same zero, so every entry can go
+            // through the formula: the result is the support's rescaling, bit for bit.
+            let c = Matrix(rows: p, columns: p) { cb in
+                old.elements.withUnsafeBufferPointer { ob in
+                    scale.withUnsafeBufferPointer { sb in
+                        let target = SharedMutableBuffer(cb), source = SendablePointer(ob.baseAddress!), sp = SendablePointer(sb.baseAddress!)
+                        forEachRowBlock(p) { rows in
+                            let ob = source.pointer, scale = sp.pointer
+                            for j in rows { for k in 0..<p { target[j * p + k] = ob[j * p + k] * scale[k] / scale[j] } }
+                        }
                     }
                 }
             }

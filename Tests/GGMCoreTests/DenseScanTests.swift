@@ -38,15 +38,14 @@ import Testing
                 let values = Self.array(n, rng: &rng, nonFinite: trial % 2 == 0)
                 let first = values.withUnsafeBufferPointer { DenseScan.firstNonFinite($0) }
                 #expect(first == values.firstIndex { !$0.isFinite })
-                if first == nil {
-                    let largest = values.withUnsafeBufferPointer { DenseScan.largestMagnitude($0) }
-                    #expect(largest == values.reduce(0) { max($0, abs($1)) })
-                }
+                let largest = values.withUnsafeBufferPointer { DenseScan.largestMagnitude($0) }
+                #expect(largest == (first == nil ? values.reduce(0) { max($0, abs($1)) } : nil))
             }
         }
         // Large finite values whose differences would overflow if summed naively stay finite.
         let big = [Double](repeating: .greatestFiniteMagnitude, count: 9)
         #expect(big.withUnsafeBufferPointer { DenseScan.firstNonFinite($0) } == nil)
+        #expect(big.withUnsafeBufferPointer { DenseScan.largestMagnitude($0) } == .greatestFiniteMagnitude)
     }
 
     @Test func rowBlocksCoverEveryRow() {

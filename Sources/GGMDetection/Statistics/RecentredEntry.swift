@@ -110,20 +110,36 @@ public struct RecentredEntry: Codable, Sendable, Equatable {
         // clearly below (by a relative margin far above rounding) are skipped without a square
         // root, the others are decided by the exact formula.
         let margin = threshold * threshold * (1 - 1e-9)
-        var out: [RecentredEntry] = []
-        omega.elements.withUnsafeBufferPointer { ob in
+        // The diagonal of Omega in a contiguous copy (read at every (u, v): a stride of p doubles
+        // in the matrix), and rows in contiguous blocks of about equal work (row u has p - u
+        // entries) searched in parallel; the blocks' entries are joined in row order, so the
+        // result is the one row-by-row search's, in its order.
+        let diagonal = reference.precisionDiagonal
+        let blocks = p * p >= 1 << 17 ? 8 : 1
+        let bounds = (0...blocks).map { b -> Int in
+            b == blocks ? p : Swift.min(p, Int((Double(p) * (1 - (1 - Double(b) / Double(blocks)).squareRoot())).rounded()))
+        }
+        let found: [[RecentredEntry]] = omega.elements.withUnsafeBufferPointer { ob in
             cm.elements.withUnsafeBufferPointer { cb in
-                for u in 0..<p {
-                    let ouu = ob[u * p + u]
-                    for v in u..<p {
-                        let o = ob[u * p + v], d = cb[u * p + v] - o
-                        if u != v && w * d * d <= margin * (ouu * ob[v * p + v] + o * o) { continue }
-                        if let entry = entry(u, v, omega: omega, s: s, cm: cm, sqrtW: sqrtW, g2: g2) { out.append(entry) }
+                diagonal.withUnsafeBufferPointer { db in
+                    let op = SendablePointer(ob.baseAddress!), cp = SendablePointer(cb.baseAddress!), dp = SendablePointer(db.baseAddress!)
+                    return parallelMap(blocks) { b in
+                        let ob = op.pointer, cb = cp.pointer, db = dp.pointer
+                        var out: [RecentredEntry] = []
+                        for u in bounds[b]..<bounds[b + 1] {
+                            let ouu = db[u]
+                            for v in u..<p {
+                                let o = ob[u * p + v], d = cb[u * p + v] - o
+                                if u != v && w * d * d <= margin * (ouu * db[v] + o * o) { continue }
+                                if let entry = entry(u, v, omega: omega, s: s, cm: cm, sqrtW: sqrtW, g2: g2) { out.append(entry) }
+                            }
+                        }
+                        return out
                     }
                 }
             }
         }
-        return out
+        return Array(found.joined())
     }
 
     /// The entry `(u, v)` if it is re-centred, by the formula of the straightforward search.

@@ -48,9 +48,7 @@ public struct ReferenceModel: Codable, Sendable, Equatable {
         var firstNonFinite: Int?
         var symmetric = true
         precision.elements.withUnsafeBufferPointer { e in
-            firstNonFinite = DenseScan.firstNonFinite(e)
-            guard firstNonFinite == nil else { return }
-            let largest = DenseScan.largestMagnitude(e)
+            guard let largest = DenseScan.largestMagnitude(e) else { firstNonFinite = DenseScan.firstNonFinite(e); return }
             let tolerance = 1e-10 * Swift.max(1, largest)
             // Tile by tile: row by row, the transposed reads are a stride of p doubles.
             TriangleTiles.forEachUpperPair(p) { i, j in
