@@ -30,6 +30,28 @@ public func forEachRowBlock(_ rows: Int, _ body: @Sendable (Range<Int>) -> Void)
     parallelFor(parts) { part in body((rows * part / parts)..<(rows * (part + 1) / parts)) }
 }
 
+extension Matrix {
+    /// A square matrix of `source`'s size written row by row: `fill(i, sourceRow, vector, row)`
+    /// writes every entry of row `i` from row `i` of `source` and `vector` (the rows in blocks on
+    /// both cores, ``forEachRowBlock(_:_:)``; the storage is not initialized before).
+    public init(rowsOf source: Matrix, with vector: [Double],
+                _ fill: @Sendable (Int, UnsafePointer<Double>, UnsafePointer<Double>, UnsafeMutablePointer<Double>) -> Void) {
+        precondition(source.isSquare && vector.count == source.rows, "a square matrix and one value per row")
+        let p = source.rows
+        self.init(rows: p, columns: p) { out in
+            source.elements.withUnsafeBufferPointer { e in
+                vector.withUnsafeBufferPointer { v in
+                    guard p > 0 else { return }
+                    let target = SharedMutableBuffer(out), rows = SendablePointer(e.baseAddress!), values = SendablePointer(v.baseAddress!)
+                    forEachRowBlock(p) { block in
+                        for i in block { fill(i, rows.pointer + i * p, values.pointer, target.base.baseAddress! + i * p) }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Index-addressed result slots written by parallel workers; each slot is written by exactly one worker.
 final class ResultBox<T>: @unchecked Sendable {
     private let slots: UnsafeMutablePointer<T?>

@@ -122,20 +122,10 @@ public struct NetworkEstimator: Codable, Sendable, Equatable {
         guard standardize else { return (s, [Double](repeating: 1, count: p)) }
         let d = s.diagonal.map { $0.squareRoot() }
         // Written once, entry by entry (no copy of S to overwrite).
-        let r = Matrix(rows: p, columns: p) { r in
-            s.elements.withUnsafeBufferPointer { e in
-                d.withUnsafeBufferPointer { db in
-                    let out = SharedMutableBuffer(r), source = SendablePointer(e.baseAddress!), sd = SendablePointer(db.baseAddress!)
-                    forEachRowBlock(p) { rows in
-                        let e = source.pointer, db = sd.pointer
-                        for i in rows {
-                            let di = db[i]
-                            for j in 0..<p { out[i * p + j] = e[i * p + j] / (di * db[j]) }
-                            out[i * p + i] = 1
-                        }
-                    }
-                }
-            }
+        let r = Matrix(rowsOf: s, with: d) { i, e, db, out in
+            let di = db[i]
+            for j in 0..<p { out[j] = e[j] / (di * db[j]) }
+            out[i] = 1
         }
         return (r, d)
     }
@@ -153,16 +143,8 @@ public struct NetworkEstimator: Codable, Sendable, Equatable {
             // Written into fresh storage in one pass (the warm fit stays as it is, no copy first).
             // A zero times the positive finite scales is the same zero, so every entry can go
             // through the formula: the result is the support's rescaling, bit for bit.
-            let c = Matrix(rows: p, columns: p) { cb in
-                old.elements.withUnsafeBufferPointer { ob in
-                    scale.withUnsafeBufferPointer { sb in
-                        let target = SharedMutableBuffer(cb), source = SendablePointer(ob.baseAddress!), sp = SendablePointer(sb.baseAddress!)
-                        forEachRowBlock(p) { rows in
-                            let ob = source.pointer, scale = sp.pointer
-                            for j in rows { for k in 0..<p { target[j * p + k] = ob[j * p + k] * scale[k] / scale[j] } }
-                        }
-                    }
-                }
+            let c = Matrix(rowsOf: old, with: scale) { j, b, scale, out in
+                for k in 0..<p { out[k] = b[k] * scale[k] / scale[j] }
             }
             return .nodewise(NodewiseLassoFit(coefficients: c, residualVariance: [Double](repeating: 1, count: p),
                                               lambda: warm.lambda, iterations: 0, converged: false))

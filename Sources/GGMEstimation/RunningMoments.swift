@@ -63,19 +63,9 @@ public struct RunningMoments: Codable, Sendable, Equatable {
         guard count > 0 else { return Matrix(rows: p, columns: p) }
         let n = Double(count)
         let m = shiftedSum.map { $0 / n }
-        return Matrix(rows: p, columns: p) { out in
-            shiftedSumOfProducts.elements.withUnsafeBufferPointer { s in
-                m.withUnsafeBufferPointer { mb in
-                    let target = SharedMutableBuffer(out), source = SendablePointer(s.baseAddress!), means = SendablePointer(mb.baseAddress!)
-                    forEachRowBlock(p) { rows in
-                        let s = source.pointer, mb = means.pointer
-                        for i in rows {
-                            let mi = mb[i]
-                            for j in 0..<p { target[i * p + j] = s[i * p + j] / n - mi * mb[j] }
-                        }
-                    }
-                }
-            }
+        return Matrix(rowsOf: shiftedSumOfProducts, with: m) { i, s, mb, out in
+            let mi = mb[i]
+            for j in 0..<p { out[j] = s[j] / n - mi * mb[j] }
         }
     }
 
