@@ -99,11 +99,14 @@ public struct NodewiseLasso: Sendable, Codable, Equatable {
         let active = UnsafeMutablePointer<Int>.allocate(capacity: p)
         defer { r.deallocate(); active.deallocate() }
         // r = S_{., j} - S b over the warm-start support.
+        // Four rows at a time, each entry's subtractions in the order of l (``ResidualRows``).
         r.update(from: s + j * p, count: p)
+        var warm = ResidualRows()
         for l in 0..<p where b[l] != 0 {
-            let bl = b[l], row = s + l * p
-            for k in 0..<p { r[k] -= bl * row[k] }
+            warm.append(b[l], s + l * p)
+            if warm.count == ResidualRows.width { warm.apply(to: r, count: p) }
         }
+        warm.apply(to: r, count: p)
         let sjj = s[j * p + j]
         let result = gramLassoSolve(gram: s, dimension: p, excluded: j, coefficients: b, residual: r,
                                     lambda: lambda, threshold: tolerance * sjj.squareRoot(),
