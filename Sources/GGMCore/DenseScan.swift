@@ -38,24 +38,9 @@ public enum DenseScan {
 
     /// The first index (in order) whose value is not finite, or nil when every value is finite.
     public static func firstNonFinite(_ values: UnsafeBufferPointer<Double>) -> Int? {
-        guard let base = values.baseAddress else { return nil }
-        let n = values.count
-        // x - x is 0 for a finite x and NaN for an infinity or a NaN; a sum of those differences
-        // is NaN exactly when some entry is not finite.
-        var a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0
-        var k = 0
-        while k + 4 <= n {
-            a0 += base[k] - base[k]
-            a1 += base[k + 1] - base[k + 1]
-            a2 += base[k + 2] - base[k + 2]
-            a3 += base[k + 3] - base[k + 3]
-            k += 4
-        }
-        while k < n { a0 += base[k] - base[k]; k += 1 }
-        let total = (a0 + a1) + (a2 + a3)
-        if total == 0 { return nil }
-        for i in 0..<n where !base[i].isFinite { return i }
-        return nil
+        // The vectorizable pass of `largestMagnitude` decides; only a failing array is scanned.
+        guard largestMagnitude(values) == nil else { return nil }
+        return values.firstIndex { !$0.isFinite }
     }
 
     /// The largest `|v|` over the values (0 when empty), or nil when some value is not finite

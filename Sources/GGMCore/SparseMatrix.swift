@@ -22,24 +22,19 @@ public struct SparseMatrix: Sendable, Codable, Equatable {
         var vals: [Double] = []
         dense.elements.withUnsafeBufferPointer { e in
             for i in 0..<n {
+                func consider(_ j: Int) {
+                    let v = e[i * n + j]
+                    if Swift.abs(v) > tolerance || (i == j && v != 0) {
+                        cols.append(j)
+                        vals.append(v)
+                    }
+                }
                 if tolerance >= 0 {
                     // A zero entry is never kept when the tolerance is not negative: skip them
-                    // four at a time (the same entries as the loop below).
-                    DenseScan.forEachNonzero(e, in: (i * n)..<(i * n + n)) { k in
-                        let j = k - i * n, v = e[k]
-                        if Swift.abs(v) > tolerance || (i == j && v != 0) {
-                            cols.append(j)
-                            vals.append(v)
-                        }
-                    }
+                    // four at a time (the same entries as every column in turn).
+                    DenseScan.forEachNonzero(e, in: (i * n)..<(i * n + n)) { consider($0 - i * n) }
                 } else {
-                    for j in 0..<n {
-                        let v = e[i * n + j]
-                        if Swift.abs(v) > tolerance || (i == j && v != 0) {
-                            cols.append(j)
-                            vals.append(v)
-                        }
-                    }
+                    for j in 0..<n { consider(j) }
                 }
                 starts.append(cols.count)
             }

@@ -54,11 +54,8 @@ func gramLassoSolve(
     func step(_ k: Int) -> Double { step(k, residual: r[k]) }
     @inline(__always)
     func step(_ k: Int, residual rk: Double) -> Double {
-        let vkk = diag[k]
         let old = b[k]
-        let z = rk + vkk * old
-        let new: Double
-        if z > lambda { new = (z - lambda) / vkk } else if z < -lambda { new = (z + lambda) / vkk } else { new = 0 }
+        let new = coordinateStep(residual: rk, coefficient: old, diagonal: diag[k], lambda: lambda)
         if new == old { return 0 }
         b[k] = new
         return new - old
@@ -88,7 +85,7 @@ func gramLassoSolve(
     @inline(__always)
     func current(_ k: Int) -> Double { pending.count == 0 ? r[k] : pending.value(r[k], at: k) }
     @inline(__always)
-    func defer_(_ d: Double, row: UnsafePointer<Double>) {
+    func postpone(_ d: Double, row: UnsafePointer<Double>) {
         pending.append(d, row)
         if pending.count == batch { pending.apply(to: r, count: n) }
     }
@@ -121,9 +118,7 @@ func gramLassoSolve(
             for a in 0..<count {
                 // The coordinate step of `step(_:)`, on the compact copy.
                 let vkk = dA[a], old = bA[a]
-                let z = rA[a] + vkk * old
-                let new: Double
-                if z > lambda { new = (z - lambda) / vkk } else if z < -lambda { new = (z + lambda) / vkk } else { new = 0 }
+                let new = coordinateStep(residual: rA[a], coefficient: old, diagonal: vkk, lambda: lambda)
                 if new == old { continue }
                 bA[a] = new
                 let d = new - old
@@ -211,7 +206,7 @@ func gramLassoSolve(
             if k != excluded, b[k] != 0 || !(Swift.abs(rk) <= lambda) {
                 let d = step(k, residual: rk)
                 if d != 0 {
-                    defer_(d, row: v + k * n)
+                    postpone(d, row: v + k * n)
                     let c = Swift.abs(d) * diag[k].squareRoot()
                     if c > maxChange { maxChange = c }
                 }
@@ -225,6 +220,15 @@ func gramLassoSolve(
         activePhase(activeCount)
     }
     return (sweeps, false)
+}
+
+/// The coordinate step `S(r_k + V_kk b_k, lambda) / V_kk`: the new value of `b_k`.
+@inline(__always)
+func coordinateStep(residual rk: Double, coefficient old: Double, diagonal vkk: Double, lambda: Double) -> Double {
+    let z = rk + vkk * old
+    if z > lambda { return (z - lambda) / vkk }
+    if z < -lambda { return (z + lambda) / vkk }
+    return 0
 }
 
 /// Up to four moves `r -= d_m V_m` (a coefficient's change times its row of the Gram matrix)
