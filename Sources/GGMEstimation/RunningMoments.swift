@@ -145,7 +145,7 @@ public struct RunningMoments: Codable, Sendable, Equatable {
     }
 
     /// `M += sign * Y^T Y` with `Y = rows - shift`, upper triangle by blocks of 4 rows of M (each
-    /// a register-blocked pass, ``updateRowBlock(_:rowCount:y:k:p:m:sign:)``), then mirrored.
+    /// a register-blocked pass, ``updateRowBlock(_:rowCount:y:panels:groups:k:p:m:sign:)``), then mirrored.
     private mutating func rankKUpdate(_ rows: Matrix, sign: Double) {
         let p = dimension, k = rows.rows
         var y = rows.elements
@@ -159,29 +159,40 @@ public struct RunningMoments: Codable, Sendable, Equatable {
         let blocks = (p + 3) / 4
         let parallel = Double(k) * Double(p) * Double(p) > 4e6
         y.withUnsafeBufferPointer { yb in
-            shiftedSumOfProducts.elements.withUnsafeMutableBufferPointer { mb in
-                let Y = UnsafeSendable(yb.baseAddress!)
-                let M = SharedMutableBuffer(mb)
-                let body: @Sendable (Int) -> Void = { b in
-                    RunningMoments.updateRowBlock(b * 4, rowCount: Swift.min(4, p - b * 4), y: Y.pointer, k: k, p: p,
-                                                  m: M.base.baseAddress!, sign: sign)
+            let panels = RankUpdate.Panels(yb.baseAddress!, count: k, stride: p)
+            panels.storage.withUnsafeBufferPointer { pb in
+                shiftedSumOfProducts.elements.withUnsafeMutableBufferPointer { mb in
+                    let Y = UnsafeSendable(yb.baseAddress!), P = UnsafeSendable(pb.baseAddress!)
+                    let M = SharedMutableBuffer(mb)
+                    let groups = panels.groups
+                    let body: @Sendable (Int) -> Void = { b in
+                        RunningMoments.updateRowBlock(b * 4, rowCount: Swift.min(4, p - b * 4), y: Y.pointer,
+                                                      panels: P.pointer, groups: groups, k: k, p: p,
+                                                      m: M.base.baseAddress!, sign: sign)
+                    }
+                    if parallel { parallelFor(blocks, body) } else { for b in 0..<blocks { body(b) } }
+                    TriangleTiles.mirrorUpper(mb.baseAddress!, dimension: p)
                 }
-                if parallel { parallelFor(blocks, body) } else { for b in 0..<blocks { body(b) } }
-                TriangleTiles.mirrorUpper(mb.baseAddress!, dimension: p)
             }
         }
     }
 
     /// Rows `i0 ..< i0 + rowCount` of `M += sign * Y^T Y`, columns from `i0` on: blocks of four
-    /// rows by ``RankUpdate/fourRows(_:_:_:_:rowIndex:columns:y:stride:observations:sign:)`` (the
-    /// same sums bit for bit as one observation at a time).
+    /// rows by ``RankUpdate/fourRowsPacked(_:_:_:_:rowGroup:groups:panels:count:groupCount:sign:)``
+    /// on the packed observations, the last `p % 4` columns from `y` in place (the same sums bit for
+    /// bit as one observation at a time).
     @inline(__always)
-    private static func updateRowBlock(_ i0: Int, rowCount: Int, y: UnsafePointer<Double>, k: Int, p: Int,
+    private static func updateRowBlock(_ i0: Int, rowCount: Int, y: UnsafePointer<Double>,
+                                       panels: UnsafePointer<Double>, groups: Int, k: Int, p: Int,
                                        m: UnsafeMutablePointer<Double>, sign: Double) {
         if rowCount == 4 {
             let m0 = m + i0 * p
-            RankUpdate.fourRows(m0, m0 + p, m0 + 2 * p, m0 + 3 * p, rowIndex: i0, columns: i0..<p, y: y, stride: p,
-                                observations: 0..<k, sign: sign)
+            RankUpdate.fourRowsPacked(m0, m0 + p, m0 + 2 * p, m0 + 3 * p, rowGroup: i0 / 4, groups: (i0 / 4)..<groups,
+                                      panels: panels, count: k, groupCount: groups, sign: sign)
+            if 4 * groups < p {
+                RankUpdate.fourRows(m0, m0 + p, m0 + 2 * p, m0 + 3 * p, rowIndex: i0, columns: (4 * groups)..<p,
+                                    y: y, stride: p, observations: 0..<k, sign: sign)
+            }
         } else {
             for q in 0..<rowCount {
                 let i = i0 + q

@@ -51,4 +51,83 @@ import GGMCore
         let matrix = sampler.sample(n, using: &m)
         #expect((0..<n).allSatisfy { matrix.row($0) == single[$0] })
     }
+
+    @Test("Gaussian draws from a sparse factor (zero blocks skipped, sixteen draws a pass) are the dense loop's, bit for bit",
+          arguments: [(p: 6, n: 1), (p: 29, n: 17), (p: 64, n: 33), (p: 131, n: 40)])
+    func sparseFactorDrawsAreTheDenseLoop(p: Int, n: Int) throws {
+        var rng = SeededGenerator(seed: UInt64(7 * p + n))
+        // A banded precision plus a few long-range edges: the factor keeps long runs of zeros,
+        // some blocks of four half full, and fill after the long-range edges.
+        var omega = Matrix.identity(p)
+        for i in 0..<p {
+            omega[i, i] = 2.5 + Double(i % 3)
+            if i + 1 < p { omega[i, i + 1] = 0.6; omega[i + 1, i] = 0.6 }
+            if i + 3 < p, i % 5 == 0 { omega[i, i + 3] = -0.4; omega[i + 3, i] = -0.4 }
+        }
+        for (u, v) in [(0, p - 1), (p / 3, p - 2), (1, p / 2)] where u != v && abs(u - v) > 1 {
+            omega[u, v] = 0.3; omega[v, u] = 0.3
+        }
+        let mean = rng.standardNormals(p)
+        let sampler = try GaussianSampler(precision: omega, mean: mean)
+        let upper = sampler.factor.lower.transposed
+        var zeros = 0
+        for i in 0..<p { for k in (i + 1)..<p where upper[i, k] == 0 { zeros += 1 } }
+        #expect(p < 29 || zeros > p * (p - 1) / 4, "the factor has zeros to skip (\(zeros))")
+        // The dense loop of 0.13: every entry of the row, four partial sums.
+        func dense(_ z: [Double]) -> [Double] {
+            var x = z
+            for i in stride(from: p - 1, through: 0, by: -1) {
+                var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+                var k = i + 1
+                while k + 4 <= p {
+                    s0 += upper[i, k] * x[k]; s1 += upper[i, k + 1] * x[k + 1]
+                    s2 += upper[i, k + 2] * x[k + 2]; s3 += upper[i, k + 3] * x[k + 3]
+                    k += 4
+                }
+                while k < p { s0 += upper[i, k] * x[k]; k += 1 }
+                x[i] = (x[i] - ((s0 + s1) + (s2 + s3))) / upper[i, i]
+            }
+            return (0..<p).map { x[$0] + mean[$0] }
+        }
+        var zs = SeededGenerator(seed: 11), one = zs, block = zs
+        let expected = (0..<n).map { _ in dense(zs.standardNormals(p)) }
+        #expect((0..<n).map { _ in sampler.sample(using: &one) } == expected)
+        #expect(sampler.sample(count: n, using: &block) == expected)
+        #expect(one == block)
+    }
+
+    @Test("The packed rank-k update equals RankUpdate.fourRows, bit for bit",
+          arguments: [(p: 8, k: 5), (p: 13, k: 64), (p: 30, k: 130), (p: 67, k: 200)])
+    func packedRankUpdateIsFourRows(p: Int, k: Int) {
+        var rng = SeededGenerator(seed: UInt64(17 * p + k))
+        let y = rng.standardNormals(k * p)
+        let start = rng.standardNormals(p * p)
+        for sign in [1.0, -1.0] {
+            var packed = start, plain = start
+            y.withUnsafeBufferPointer { yb in
+                let panels = RankUpdate.Panels(yb.baseAddress!, count: k, stride: p)
+                #expect(panels.groups == p / 4 && panels.count == k)
+                panels.storage.withUnsafeBufferPointer { pb in
+                    packed.withUnsafeMutableBufferPointer { mb in
+                        let m = mb.baseAddress!
+                        for g in 0..<(p / 4) {
+                            let i0 = 4 * g
+                            RankUpdate.fourRowsPacked(m + i0 * p, m + (i0 + 1) * p, m + (i0 + 2) * p, m + (i0 + 3) * p,
+                                                      rowGroup: g, groups: g..<(p / 4), panels: pb.baseAddress!,
+                                                      count: k, groupCount: p / 4, sign: sign)
+                        }
+                    }
+                }
+                plain.withUnsafeMutableBufferPointer { mb in
+                    let m = mb.baseAddress!
+                    for i0 in stride(from: 0, to: p - 3, by: 4) {
+                        RankUpdate.fourRows(m + i0 * p, m + (i0 + 1) * p, m + (i0 + 2) * p, m + (i0 + 3) * p,
+                                            rowIndex: i0, columns: i0..<(4 * (p / 4)), y: yb.baseAddress!, stride: p,
+                                            observations: 0..<k, sign: sign)
+                    }
+                }
+            }
+            #expect(packed == plain, "p = \(p), k = \(k), sign \(sign)")
+        }
+    }
 }

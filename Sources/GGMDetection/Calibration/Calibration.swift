@@ -364,7 +364,7 @@ public enum NullSampler: Sendable {
         private var monitorPosition: Int?
         /// With dynamics: the last L simulated observations.
         private var lagged: RowRing?
-        /// Gaussian draws made ahead (a block of four) and how many of them were handed out.
+        /// Gaussian draws made ahead (one pass of ``GaussianSampler/lanesPerPass``) and how many of them were handed out.
         private var pending: [[Double]] = []
         private var drawn = 0
 
@@ -420,10 +420,11 @@ public enum NullSampler: Sendable {
         private mutating func draw(burnIn: Bool, using rng: inout SeededGenerator) -> [Double] {
             switch sampler {
             case let .gaussian(gaussian, mean, dynamics):
-                // Drawn four at a time (the same numbers, in the same order, as one at a time:
-                // nothing else draws from `rng` between two rows of a Gaussian replicate).
+                // Drawn sixteen at a time, one pass over the factor (the same numbers, in the same
+                // order, as one at a time: nothing else draws from `rng` between two rows of a
+                // Gaussian replicate).
                 if drawn == pending.count {
-                    pending = gaussian.sample(count: 4, using: &rng)
+                    pending = gaussian.sample(count: GaussianSampler.lanesPerPass, using: &rng)
                     drawn = 0
                 }
                 var x = pending[drawn]

@@ -114,6 +114,12 @@ public struct SequentialMonitor<Score: WindowScore>: Sendable {
     public internal(set) var unitScale: UnitScale?
 
     private var quietSteps: Int = 0
+    /// Whether the rows that leave the window go into the score's sufficient statistics (for the
+    /// next refit or restart). A calibration replicate with refits disabled turns this off
+    /// (``calibrationRequest``): it never refits, never alarms and has no short reference, so
+    /// nothing would read them, and each such row cost a rank-one update of the p x p moments.
+    /// Not saved: a decoded monitor remembers them.
+    var remembersMonitoredRows = true
     /// The last `historyLength` observations and labels, for estimating change times.
     private var history: RowRing
     /// The burn-in rows (row-major), kept only when a bootstrap calibration will need them.
@@ -262,7 +268,7 @@ public struct SequentialMonitor<Score: WindowScore>: Sendable {
 
         var evicted: [Double] = []
         let stepPhase = phase
-        if score.push(x, evicted: &evicted) && !fixedReference {
+        if score.push(x, evicted: &evicted) && !fixedReference && remembersMonitoredRows {
             if onShortReference && keepsBurnInRows { burnInRows.append(contentsOf: evicted) }
             remember(evicted)
         }
@@ -425,7 +431,7 @@ public struct SequentialMonitor<Score: WindowScore>: Sendable {
         }
         let p = dimension
         let rows = burnInRows.isEmpty ? nil : Matrix(rows: burnInRows.count / p, columns: p, elements: burnInRows)
-        let template: SequentialMonitor<Score>
+        var template: SequentialMonitor<Score>
         do {
             if fixedReference {
                 var fixed = score
@@ -438,6 +444,9 @@ public struct SequentialMonitor<Score: WindowScore>: Sendable {
         } catch {
             return nil
         }
+        // The template never alarms and has no short reference: with refits disabled the
+        // monitored rows' moments would never be read.
+        if templateSettings.refitEvery == 0 { template.remembersMonitoredRows = false }
         let nullPrecision = onShortReference ? shortNullPrecision ?? score.precision : score.precision
         var request = CalibrationRequest(template: template, settings: seeded, precision: nullPrecision,
                                          mean: fixedReference ? score.nullMean : nil, burnInRows: rows,
