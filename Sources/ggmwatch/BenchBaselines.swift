@@ -155,3 +155,43 @@ enum NodewiseNetwork010 {
         return (precision, coefficients)
     }
 }
+
+/// The Gaussian draws' back substitution as ggmwatch 0.13 ran it, kept as the benchmark's same-run
+/// baseline (issue "Scale"): four draws side by side, every entry of each row of `L^T` (zeros
+/// included), the factor read from memory once per four draws. The same numbers as
+/// ``GaussianSampler/sample(count:using:)``.
+enum GaussianDraws013 {
+    static func sample(_ sampler: GaussianSampler, count: Int, using rng: inout SeededGenerator) -> [[Double]] {
+        let n = sampler.dimension
+        let upper = sampler.factor.lower.transposed.elements
+        var out: [[Double]] = []
+        var block = [SIMD4<Double>](repeating: .zero, count: n)
+        var start = 0
+        while start < count {
+            let lanes = Swift.min(4, count - start)
+            for r in 0..<lanes {
+                let z = rng.standardNormals(n)
+                for k in 0..<n { block[k][r] = z[k] }
+            }
+            upper.withUnsafeBufferPointer { u in
+                for i in stride(from: n - 1, through: 0, by: -1) {
+                    let row = i * n
+                    var s0 = SIMD4<Double>.zero, s1 = s0, s2 = s0, s3 = s0
+                    var k = i + 1
+                    while k + 4 <= n {
+                        s0 += u[row + k] * block[k]
+                        s1 += u[row + k + 1] * block[k + 1]
+                        s2 += u[row + k + 2] * block[k + 2]
+                        s3 += u[row + k + 3] * block[k + 3]
+                        k += 4
+                    }
+                    while k < n { s0 += u[row + k] * block[k]; k += 1 }
+                    block[i] = (block[i] - ((s0 + s1) + (s2 + s3))) / u[row + i]
+                }
+            }
+            for r in 0..<lanes { out.append((0..<n).map { block[$0][r] + sampler.mean[$0] }) }
+            start += lanes
+        }
+        return out
+    }
+}
