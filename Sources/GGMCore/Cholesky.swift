@@ -47,40 +47,62 @@ public struct Cholesky: Sendable, Equatable {
                     }
                     let ljj = d.squareRoot()
                     dst[rowJ + j] = ljj
-                    let inv = 1 / ljj
-                    // Four rows at a time: four independent chains of subtractions, each in the
-                    // same order as one row alone (k = 0, 1, ...), so the factor is the same bit
-                    // for bit while the loop is no longer bound by one chain's latency.
-                    let base = dst.baseAddress!, lj = base + rowJ
-                    var i = j + 1
-                    while i + 4 <= n {
-                        let r0 = base + i * n, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n
-                        var s0 = src[i * n + j], s1 = src[(i + 1) * n + j], s2 = src[(i + 2) * n + j], s3 = src[(i + 3) * n + j]
-                        for k in 0..<j {
-                            let l = lj[k]
-                            s0 -= r0[k] * l
-                            s1 -= r1[k] * l
-                            s2 -= r2[k] * l
-                            s3 -= r3[k] * l
+                    let rows = n - j - 1
+                    if rows >= 64 && rows * j >= Self.parallelWork {
+                        // Two halves of the column on both cores: each row's entry is computed as
+                        // alone, so the factor does not depend on the split.
+                        let mid = j + 1 + rows / 2
+                        let S = SendablePointer(src.baseAddress!), D = SharedMutableBuffer(dst)
+                        parallelFor(2) { half in
+                            Cholesky.column(j, rows: half == 0 ? (j + 1)..<mid : mid..<n, n: n, inverse: 1 / ljj,
+                                            a: S.pointer, l: D.base.baseAddress!)
                         }
-                        r0[j] = s0 * inv
-                        r1[j] = s1 * inv
-                        r2[j] = s2 * inv
-                        r3[j] = s3 * inv
-                        i += 4
-                    }
-                    while i < n {
-                        let rowI = i * n
-                        var s = src[rowI + j]
-                        for k in 0..<j { s -= dst[rowI + k] * dst[rowJ + k] }
-                        dst[rowI + j] = s * inv
-                        i += 1
+                    } else {
+                        Cholesky.column(j, rows: (j + 1)..<n, n: n, inverse: 1 / ljj, a: src.baseAddress!, l: dst.baseAddress!)
                     }
                 }
             }
         }
         if let failure { throw failure }
         self.lower = l
+    }
+
+    /// Columns whose update (rows below the diagonal times the columns before) is at least this
+    /// many multiply-adds are split between both cores.
+    static let parallelWork = 1 << 17
+
+    /// Entries `rows` of column `j` of `L`: `L_ij = (A_ij - sum_k<j L_ik L_jk) / L_jj`. Four rows at
+    /// a time: four independent chains of subtractions, each in the same order as one row alone
+    /// (k = 0, 1, ...), so the factor is the same bit for bit whichever rows go together.
+    @inline(__always)
+    static func column(_ j: Int, rows: Range<Int>, n: Int, inverse inv: Double,
+                       a src: UnsafePointer<Double>, l base: UnsafeMutablePointer<Double>) {
+        let rowJ = j * n
+        let lj = base + rowJ
+        var i = rows.lowerBound
+        while i + 4 <= rows.upperBound {
+            let r0 = base + i * n, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n
+            var s0 = src[i * n + j], s1 = src[(i + 1) * n + j], s2 = src[(i + 2) * n + j], s3 = src[(i + 3) * n + j]
+            for k in 0..<j {
+                let l = lj[k]
+                s0 -= r0[k] * l
+                s1 -= r1[k] * l
+                s2 -= r2[k] * l
+                s3 -= r3[k] * l
+            }
+            r0[j] = s0 * inv
+            r1[j] = s1 * inv
+            r2[j] = s2 * inv
+            r3[j] = s3 * inv
+            i += 4
+        }
+        while i < rows.upperBound {
+            let rowI = i * n
+            var s = src[rowI + j]
+            for k in 0..<j { s -= base[rowI + k] * base[rowJ + k] }
+            base[rowI + j] = s * inv
+            i += 1
+        }
     }
 
     /// `log det A = 2 sum log L_ii`.

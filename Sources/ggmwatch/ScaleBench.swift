@@ -127,40 +127,62 @@ enum ScaleBench {
     }
 
     /// The running moments' Gram update by a batch of 256 rows (p = 452), the upper triangle: the
-    /// register-blocked kernel against the row-tiled loop of 0.9 (``GramUpdate09``). The same sums
-    /// bit for bit.
+    /// register-blocked kernel on packed panels (what `RunningMoments` runs) against the row-tiled
+    /// loop of 0.9 (``GramUpdate09``). The same sums bit for bit.
     static func gramUpdate(p: Int, settings: BenchSettings, log: (String) -> Void) throws -> BenchResult {
         let k = 256
         var rng = SeededGenerator(seed: settings.seed &+ 11)
         let y = rng.standardNormals(k * p)
         var fast = [Double](repeating: 0, count: p * p), old = fast
-        func blocked(_ m: inout [Double]) {
-            y.withUnsafeBufferPointer { yb in
-                m.withUnsafeMutableBufferPointer { mb in
-                    let base = mb.baseAddress!
-                    for i0 in stride(from: 0, to: p - p % 4, by: 4) {
-                        let m0 = base + i0 * p
-                        RankUpdate.fourRows(m0, m0 + p, m0 + 2 * p, m0 + 3 * p, rowIndex: i0, columns: i0..<p,
-                                            y: yb.baseAddress!, stride: p, observations: 0..<k)
-                    }
-                }
-            }
-        }
-        let (fastTime, _) = BenchClock.time(repetitions: settings.repetitions) { blocked(&fast) }
+        let (fastTime, _) = BenchClock.time(repetitions: settings.repetitions) { packedUpdate(y, rows: k, into: &fast, p: p) }
         let (oldTime, _) = BenchClock.time(repetitions: settings.repetitions) { GramUpdate09.add(y, rows: k, into: &old, p: p) }
         var check = [Double](repeating: 0, count: p * p), checkOld = check
-        blocked(&check)
+        packedUpdate(y, rows: k, into: &check, p: p)
         GramUpdate09.add(y, rows: k, into: &checkOld, p: p)
         for i in 0..<(p - p % 4) {
-            for j in i..<p where check[i * p + j] != checkOld[i * p + j] {
+            for j in i..<(p - p % 4) where check[i * p + j] != checkOld[i * p + j] {
                 throw ValidationErrorText("the Gram updates disagree at (\(i), \(j))")
             }
         }
         log("Gram update p=\(p), \(k) rows: \(format(fastTime)) s, 0.9's loop \(format(oldTime)) s")
         return .speedUp(name: "Gram update by a batch of rows", p: p,
-                        setting: "\(k) rows, upper triangle (the running moments' rank-k update)",
+                        setting: "\(k) rows, upper triangle (the running moments' rank-k update, packed panels)",
                         time: fastTime, replaced: oldTime, replacedBy: "0.9's loop (a 4 x 512 tile of M per observation)",
                         notes: "the same sums bit for bit")
+    }
+
+    /// `M += Y^T Y` over the whole groups of four rows and columns, upper triangle, from packed
+    /// panels (``RankUpdate/fourRowsPacked(_:_:_:_:rowGroup:groups:panels:count:groupCount:sign:)``).
+    static func packedUpdate(_ y: [Double], rows k: Int, into m: inout [Double], p: Int) {
+        let groups = p / 4
+        y.withUnsafeBufferPointer { yb in
+            let panels = RankUpdate.Panels(yb.baseAddress!, count: k, stride: p)
+            panels.storage.withUnsafeBufferPointer { pb in
+                m.withUnsafeMutableBufferPointer { mb in
+                    let base = mb.baseAddress!
+                    for g in 0..<groups {
+                        let m0 = base + 4 * g * p
+                        RankUpdate.fourRowsPacked(m0, m0 + p, m0 + 2 * p, m0 + 3 * p, rowGroup: g, groups: g..<groups,
+                                                  panels: pb.baseAddress!, count: k, groupCount: groups)
+                    }
+                }
+            }
+        }
+    }
+
+    /// The same update by 0.13's kernel, reading the rows in place.
+    static func inPlaceUpdate(_ y: [Double], rows k: Int, into m: inout [Double], p: Int) {
+        let groups = p / 4
+        y.withUnsafeBufferPointer { yb in
+            m.withUnsafeMutableBufferPointer { mb in
+                let base = mb.baseAddress!
+                for g in 0..<groups {
+                    let m0 = base + 4 * g * p
+                    RankUpdate.fourRows(m0, m0 + p, m0 + 2 * p, m0 + 3 * p, rowIndex: 4 * g, columns: (4 * g)..<(4 * groups),
+                                        y: yb.baseAddress!, stride: p, observations: 0..<k)
+                }
+            }
+        }
     }
 
     /// The S&P 500's node-wise fit on its first 500 returns, as `calibrate` simulates it.
@@ -188,40 +210,12 @@ enum ScaleBench {
         var rng = SeededGenerator(seed: settings.seed &+ 13)
         let y = rng.standardNormals(k * p)
         var fast = [Double](repeating: 0, count: p * p), old = fast
-        let groups = p / 4
-        func packed(_ m: inout [Double]) {
-            y.withUnsafeBufferPointer { yb in
-                let panels = RankUpdate.Panels(yb.baseAddress!, count: k, stride: p)
-                panels.storage.withUnsafeBufferPointer { pb in
-                    m.withUnsafeMutableBufferPointer { mb in
-                        let base = mb.baseAddress!
-                        for g in 0..<groups {
-                            let m0 = base + 4 * g * p
-                            RankUpdate.fourRowsPacked(m0, m0 + p, m0 + 2 * p, m0 + 3 * p, rowGroup: g, groups: g..<groups,
-                                                      panels: pb.baseAddress!, count: k, groupCount: groups)
-                        }
-                    }
-                }
-            }
-        }
-        func inPlace(_ m: inout [Double]) {
-            y.withUnsafeBufferPointer { yb in
-                m.withUnsafeMutableBufferPointer { mb in
-                    let base = mb.baseAddress!
-                    for g in 0..<groups {
-                        let m0 = base + 4 * g * p
-                        RankUpdate.fourRows(m0, m0 + p, m0 + 2 * p, m0 + 3 * p, rowIndex: 4 * g, columns: (4 * g)..<(4 * groups),
-                                            y: yb.baseAddress!, stride: p, observations: 0..<k)
-                    }
-                }
-            }
-        }
         let repetitions = p > 1_000 ? Swift.min(settings.repetitions, 3) : settings.repetitions
-        let (fastTime, _) = BenchClock.time(repetitions: repetitions) { packed(&fast) }
-        let (oldTime, _) = BenchClock.time(repetitions: repetitions) { inPlace(&old) }
+        let (fastTime, _) = BenchClock.time(repetitions: repetitions) { packedUpdate(y, rows: k, into: &fast, p: p) }
+        let (oldTime, _) = BenchClock.time(repetitions: repetitions) { inPlaceUpdate(y, rows: k, into: &old, p: p) }
         var check = [Double](repeating: 0, count: p * p), checkOld = check
-        packed(&check)
-        inPlace(&checkOld)
+        packedUpdate(y, rows: k, into: &check, p: p)
+        inPlaceUpdate(y, rows: k, into: &checkOld, p: p)
         guard check == checkOld else { throw ValidationErrorText("the packed and in-place Gram updates disagree") }
         log("packed Gram update p=\(p), \(k) rows: \(format(fastTime)) s, in place \(format(oldTime)) s")
         return .speedUp(name: "Gram update on packed panels", p: p,

@@ -130,4 +130,32 @@ import GGMCore
             #expect(packed == plain, "p = \(p), k = \(k), sign \(sign)")
         }
     }
+
+    @Test("Cholesky with columns split between cores is the row-by-row factor, bit for bit")
+    func choleskyColumnsSplit() throws {
+        // p = 800: the columns around the middle have (p - j - 1) j >= 2^17 multiply-adds and go
+        // to both cores; the others are computed whole.
+        let p = 800
+        var rng = SeededGenerator(seed: 41)
+        let a = Matrix(rows: p, columns: 40, elements: rng.standardNormals(p * 40))
+        var spd = a * a.transposed
+        for i in 0..<p { spd[i, i] += 1 }
+        let factor = try Cholesky(spd).lower
+        // Each entry as one row alone computes it: L_ij = (A_ij - sum_k<j L_ik L_jk) / L_jj.
+        var l = Matrix(rows: p, columns: p)
+        for j in 0..<p {
+            var d = spd[j, j]
+            for k in 0..<j { d -= l[j, k] * l[j, k] }
+            let ljj = d.squareRoot()
+            l[j, j] = ljj
+            let inv = 1 / ljj
+            for i in (j + 1)..<p {
+                var s = spd[i, j]
+                for k in 0..<j { s -= l[i, k] * l[j, k] }
+                l[i, j] = s * inv
+            }
+        }
+        #expect(factor.elements.map(\.bitPattern) == l.elements.map(\.bitPattern))
+    }
 }
+
