@@ -15,6 +15,7 @@ enum ScaleBench {
         for p in settings.quick ? [452] : [452, 5_000] {
             results.append(try packedGram(p: p, settings: settings, log: log))
             results.append(try drawPasses(p: p, settings: settings, log: log))
+            results.append(try localBlocks(p: p, settings: settings, log: log))
         }
         results.append(try recentredSearch(p: 452, settings: settings, log: log))
         for p in settings.quick ? [452] : [452, 5_000] { results.append(try networkAssembly(p: p, settings: settings, log: log)) }
@@ -241,6 +242,57 @@ enum ScaleBench {
                                 baselineName: "0.13's passes (four draws per pass, every entry)") { sampler, n, rng in
             GaussianDraws013.sample(sampler, count: n, using: &rng)
         }
+    }
+
+    /// The local statistic's update for 64 rows pushed in blocks of eight
+    /// (``WindowStatistics/push(block:whitened:evicted:)``, as a calibration replicate feeds its
+    /// monitor) against one push at a time (0.14), from the same full window (w = 50, combined
+    /// detector, a random network with about 4 neighbours per node, independent standard normal
+    /// rows: the cost does not depend on the values). One thread, as a calibration's replicates
+    /// run. The same statistics bit for bit.
+    static func localBlocks(p: Int, settings: BenchSettings, log: (String) -> Void) throws -> BenchResult {
+        let w = 50, n = 64, block = WindowStatistics.blockCapacity
+        let helpers = HelperThreads.count
+        HelperThreads.enable(0)
+        defer { HelperThreads.enable(helpers) }
+        let reference = try ReferenceModel(precision: BenchData.sparsePrecision(p: p, degree: 4, seed: settings.seed &+ 31))
+        var rng = SeededGenerator(seed: settings.seed &+ 37)
+        let rows = (0..<(w + 2 * n)).map { _ in (0..<p).map { _ in rng.nextStandardNormal() } }
+        var start = WindowStatistics(reference: reference, window: w, detector: .combined)
+        var evicted: [Double] = []
+        for x in rows.prefix(w) { start.push(x, evicted: &evicted) }
+        let repetitions = p > 1_000 ? Swift.min(settings.repetitions, 3) : settings.repetitions
+        /// The statistics of rows `w ..< w + n` (global then local), one push at a time or in blocks.
+        func run(blocks: Bool) -> [Double] {
+            var engine = start
+            var global: [Double] = [], local: [Double] = []
+            if blocks {
+                var leaving: [[Double]] = []
+                for b in stride(from: w, to: w + n, by: block) {
+                    let statistics = engine.push(block: Array(rows[b..<(b + block)]), evicted: &leaving)
+                    global += statistics.global
+                    local += statistics.local
+                }
+            } else {
+                var leaving: [Double] = []
+                for x in rows[w..<(w + n)] {
+                    engine.push(x, evicted: &leaving)
+                    global.append(engine.globalStatistic())
+                    local.append(engine.localStatistic())
+                }
+            }
+            return global + local
+        }
+        let (blockTime, _) = BenchClock.time(repetitions: repetitions) { _ = run(blocks: true) }
+        let (singleTime, _) = BenchClock.time(repetitions: repetitions) { _ = run(blocks: false) }
+        guard run(blocks: true) == run(blocks: false) else {
+            throw ValidationErrorText("the local statistic in blocks differs from one push at a time")
+        }
+        log("local update in blocks of \(block) p=\(p), \(n) rows: \(format(blockTime)) s, one at a time \(format(singleTime)) s")
+        return .speedUp(name: "local statistic, rows in blocks", p: p,
+                        setting: "\(n) rows in blocks of \(block), w = \(w), combined, one thread (as a calibration replicate)",
+                        time: blockTime, replaced: singleTime, replacedBy: "one push at a time (0.14)",
+                        notes: "the same statistics bit for bit")
     }
 
     /// `sampler.sample(count:)` against `baseline` drawing the same `count` rows; both must give

@@ -540,6 +540,9 @@ public enum Calibrator {
         return try GaussianSampler(precision: Matrix.diagonal(precision.diagonal))
     }
 
+    /// Rows a replicate feeds its monitor at once, once the window is full (``WindowStatistics/blockCapacity``).
+    static let replicateBlock = WindowStatistics.blockCapacity
+
     /// Feeds `replicates` null streams to copies of `template` (a monitor that never alarms) and
     /// records each statistic's maximum over the first `horizon` observations after the burn-in.
     /// Replicate `r` draws with `SeededGenerator.stream(seed: seed, index: r)`.
@@ -557,6 +560,19 @@ public enum Calibrator {
                 var monitored = 0
                 var draws = NullSampler.Replicate(sampler, rng: &rng)
                 while monitored < horizon {
+                    // Once the window is full the rows go in blocks (the same statistics, fewer
+                    // passes over the local entries); the draws are the same rows in the same order.
+                    let room = monitor.blockRoom(limit: Swift.min(replicateBlock, horizon - monitored))
+                    if room > 1 {
+                        let rows = (0..<room).map { _ in draws.sample(burnIn: false, using: &rng) }
+                        for statistics in try monitor.updateBlock(rows) {
+                            for (k, id) in ids.enumerated() {
+                                if let value = statistics[id] { maxima[k] = max(maxima[k], value) }
+                            }
+                        }
+                        monitored += room
+                        continue
+                    }
                     let step = try monitor.update(draws.sample(burnIn: monitor.phase == .burnIn, using: &rng))
                     if step.phase != .burnIn { monitored += 1 }
                     for (k, id) in ids.enumerated() {

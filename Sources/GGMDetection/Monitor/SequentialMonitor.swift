@@ -344,6 +344,51 @@ public struct SequentialMonitor<Score: WindowScore>: Sendable {
                            networkChange: switched)
     }
 
+    /// How many of the next `limit` observations ``updateBlock(_:)`` can take as one block:
+    /// in the monitoring phase, when no threshold is in force (nothing can fire: a calibration
+    /// replicate's template), outside an excursion and a short reference, up to the next refit.
+    /// 0: feed the next observation with ``update(_:label:)``.
+    func blockRoom(limit: Int) -> Int {
+        guard phase == .monitoring, !onShortReference, excursion == nil, thresholds?.isEmpty == true, score.isFull else { return 0 }
+        if !fixedReference && settings.refitEvery > 0 { return Swift.min(limit, settings.refitEvery - quietSteps) }
+        return limit
+    }
+
+    /// Feeds `rows` (at most ``blockRoom(limit:)`` of them) as one block and returns each one's
+    /// statistics: the same statistics, and the same state afterwards, as ``update(_:label:)``
+    /// row after row (the score updates its statistics for the block at once; see
+    /// ``WindowScore/push(block:evicted:)``). A refit due after the last row is made.
+    ///
+    /// - Throws: as ``update(_:label:)``; the monitor's state is then not specified (a
+    ///   calibration replicate that fails is dropped).
+    mutating func updateBlock(_ rows: [[Double]]) throws(MonitorError) -> [StatisticMap] {
+        precondition(!rows.isEmpty && rows.count <= blockRoom(limit: rows.count), "the monitor cannot take this block now")
+        let p = dimension
+        let first = observationCount
+        var scaled: [[Double]] = []
+        scaled.reserveCapacity(rows.count)
+        for (r, x) in rows.enumerated() {
+            guard x.count == p else { throw .dimensionMismatch(index: first + r, expected: p, found: x.count) }
+            for j in 0..<p where !x[j].isFinite { throw .nonFiniteValue(index: first + r, node: j) }
+            scaled.append(unitScale?.apply(x) ?? x)
+        }
+        for x in scaled { history.push(x, label: nil) }
+        observationCount += rows.count
+        var evicted: [[Double]] = []
+        let statistics = score.push(block: scaled, evicted: &evicted)
+        if !fixedReference && remembersMonitoredRows {
+            for leaving in evicted { remember(leaving) }
+        }
+        for (r, map) in statistics.enumerated() {
+            if let (id, value) = map.firstNonFinite { throw .nonFiniteStatistic(index: first + r, statistic: id, value: value) }
+        }
+        quietSteps += rows.count
+        if !fixedReference && settings.refitEvery > 0 && quietSteps >= settings.refitEvery {
+            try fit(lastIndex: first + rows.count - 1, newSegment: false)
+        }
+        return statistics
+    }
+
     /// The burn-in of the current segment: the short one after an alarm, or N.
     private var currentBurnIn: Int { onShortReference ? settings.restartBurnIn ?? settings.burnIn : settings.burnIn }
 

@@ -251,6 +251,44 @@ public struct NetworkScore: WindowScore {
         return full
     }
 
+    /// The rows go into every window as one block (``WindowStatistics/push(block:whitened:evicted:)``:
+    /// the local entries are updated once per eight rows), whitened once for all windows; with a
+    /// lag model each row's innovation is formed first, as ``push(_:evicted:)`` forms it.
+    public mutating func push(block rows: [[Double]], evicted: inout [[Double]]) -> [StatisticMap] {
+        guard engine != nil, engine!.isFull, shortEngines.allSatisfy(\.isFull) else {
+            evicted = []
+            return rows.map { x in
+                var leaving: [Double] = []
+                _ = push(x, evicted: &leaving)
+                evicted.append(leaving)
+                return statistics()
+            }
+        }
+        var scored = rows
+        if prewhitener?.isActive == true {
+            evicted = []
+            for (r, x) in rows.enumerated() {
+                evicted.append(prewhitener!.oldestWindowRow())
+                scored[r] = prewhitener!.push(x)
+            }
+        }
+        let whitened = shortEngines.isEmpty ? nil : scored.map { engine!.whiten($0) }
+        var leaving: [[Double]] = []
+        var ignored: [[Double]] = []
+        var short: [(global: [Double], local: [Double])] = []
+        for k in shortEngines.indices { short.append(shortEngines[k].push(block: scored, whitened: whitened, evicted: &ignored)) }
+        let main = engine!.push(block: scored, whitened: whitened, evicted: &leaving)
+        if prewhitener?.isActive != true { evicted = leaving }
+        return rows.indices.map { r in
+            var map = StatisticMap(global: detector.usesGlobal ? main.global[r] : nil, local: detector.usesLocal ? main.local[r] : nil)
+            for (k, engine) in shortEngines.enumerated() {
+                if detector.usesGlobal { map[StatisticID.global.window(engine.window)] = short[k].global[r] }
+                if detector.usesLocal { map[StatisticID.local.window(engine.window)] = short[k].local[r] }
+            }
+            return map
+        }
+    }
+
     /// Pushes `x` into every window, whitening it once: O(nnz + k p) for the global sums and
     /// O(k p^2) for the local ones with k windows.
     private mutating func pushShared(_ x: [Double], evicted: inout [Double]) -> Bool {

@@ -193,6 +193,11 @@ public protocol WindowScore: Codable, Sendable {
     /// Adds `x` to the window; when the window was full, copies the observation leaving it into
     /// `evicted` and returns true.
     mutating func push(_ x: [Double], evicted: inout [Double]) -> Bool
+    /// Adds `rows` (oldest first) to the full window and returns the statistics after each; the
+    /// observations leaving it go into `evicted`, one per row. The same statistics and state as
+    /// ``push(_:evicted:)`` and ``statistics()`` row after row (the default does exactly that); a
+    /// score may update its statistics for the whole block at once.
+    mutating func push(block rows: [[Double]], evicted: inout [[Double]]) -> [StatisticMap]
     /// The statistics of the current (full) window.
     func statistics() -> StatisticMap
     /// Empties the window and, unless `keepingNull`, the segment's sufficient statistics (the
@@ -230,6 +235,15 @@ public protocol WindowScore: Codable, Sendable {
 
 extension WindowScore {
     public var isFull: Bool { count == window }
+    public mutating func push(block rows: [[Double]], evicted: inout [[Double]]) -> [StatisticMap] {
+        evicted = []
+        return rows.map { x in
+            var leaving: [Double] = []
+            _ = push(x, evicted: &leaving)
+            evicted.append(leaving)
+            return statistics()
+        }
+    }
     public var supportsForgetting: Bool { false }
     /// Never called unless ``supportsForgetting`` (the monitor rejects a memory otherwise).
     public mutating func forget(_ x: [Double]) {}

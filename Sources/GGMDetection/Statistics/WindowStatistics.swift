@@ -87,11 +87,14 @@ public struct WindowStatistics: Sendable {
     /// `1 / (w Omega_ss)`: `y_s = sumSquares[s] * globalScale[s]`.
     private var globalScale: [Double] = []
     private var scratch: [Double]
-    /// `z'` of the observation leaving the window and of the new one (local statistic only).
+    /// `z'` of the observations leaving the window and of the new ones (local statistic only):
+    /// one row of `p` for a single push, up to ``blockCapacity`` rows for ``push(block:evicted:)``.
     private var oldZ: [Double]
     private var newZ: [Double]
     /// Local statistic at the last push (valid when the window is full); its argmax is found on demand.
     private var lastLocalMax: Double = 0
+    /// The local statistic after each observation of the last update (``push(block:whitened:evicted:)``).
+    private var blockMaxima: [Double]
     /// At most this many parts of the local update (tests compare a split update with an unsplit one).
     var maximumLocalParts = Int.max
 
@@ -108,6 +111,7 @@ public struct WindowStatistics: Sendable {
         self.scratch = [Double](repeating: 0, count: p)
         self.oldZ = [Double](repeating: 0, count: detector.usesLocal ? p : 0)
         self.newZ = [Double](repeating: 0, count: detector.usesLocal ? p : 0)
+        self.blockMaxima = [Double](repeating: 0, count: detector.usesLocal ? Self.blockCapacity : 0)
         prepareDerived()
         setEmptyEntries()
     }
@@ -388,11 +392,84 @@ public struct WindowStatistics: Sendable {
     }
 
     private mutating func push(_ x: [Double], shared: [Double]?, evicted: inout [Double]) -> Bool {
+        let local = detector.usesLocal
+        let willEvict = store(x, shared: shared, evicted: &evicted, scaledRow: local ? 0 : nil)
+        if local {
+            updateCross(observations: 1)
+        }
+        if pushesSinceRecompute >= recomputeInterval { recomputeSums() }
+        return willEvict
+    }
+
+    /// The most observations one pass of ``push(block:whitened:evicted:)`` updates the local
+    /// entries by (a longer block is taken in parts of this many).
+    public static let blockCapacity = 8
+
+    /// Pushes `rows` (oldest first) into the full window and returns the statistics after each
+    /// one (`global` for the global detector, `local` for the local one, empty when not tracked);
+    /// the rows that leave the window, one per row, are put in `evicted`.
+    ///
+    /// The statistics and the state afterwards are the same bit for bit as pushing the rows one at
+    /// a time and reading the statistics after each push. The local entries are updated in one
+    /// pass per ``blockCapacity`` rows, each row of the triangle taking the observations one
+    /// after the other while it is in cache: at large p, where one observation at a time streams
+    /// the whole triangle through memory, this is much faster. Use it where nothing happens
+    /// between the rows (no alarm can fire, no refit is due), as in a calibration replicate.
+    ///
+    /// - Parameter whitened: each row's ``whiten(_:)``, when computed already (several windows
+    ///   over one reference), or nil.
+    /// - Complexity: as many pushes; the local entries are read and written once per
+    ///   ``blockCapacity`` rows instead of once per row.
+    public mutating func push(block rows: [[Double]], whitened: [[Double]]? = nil,
+                              evicted: inout [[Double]]) -> (global: [Double], local: [Double]) {
+        precondition(isFull, "a block of rows goes into a full window")
+        precondition(whitened == nil || whitened!.count == rows.count, "one whitened row per row")
+        let p = dimension
+        let usesLocal = detector.usesLocal, usesGlobal = detector.usesGlobal
+        var global: [Double] = [], local: [Double] = []
+        global.reserveCapacity(usesGlobal ? rows.count : 0)
+        local.reserveCapacity(usesLocal ? rows.count : 0)
+        evicted = []
+        evicted.reserveCapacity(rows.count)
+        var start = 0
+        while start < rows.count {
+            // A pass ends at the exact recomputation, which a push makes after its update.
+            let k = Swift.max(1, Swift.min(Self.blockCapacity, rows.count - start, recomputeInterval - pushesSinceRecompute))
+            if usesLocal && oldZ.count < k * p {
+                oldZ = [Double](repeating: 0, count: Self.blockCapacity * p)
+                newZ = [Double](repeating: 0, count: Self.blockCapacity * p)
+            }
+            for r in 0..<k {
+                var leaving: [Double] = []
+                _ = store(rows[start + r], shared: whitened?[start + r], evicted: &leaving, scaledRow: usesLocal ? r : nil)
+                evicted.append(leaving)
+                if usesGlobal && pushesSinceRecompute < recomputeInterval { global.append(globalStatistic()) }
+            }
+            if usesLocal {
+                updateCross(observations: k)
+                local.append(contentsOf: blockMaxima[0..<k])
+            }
+            if pushesSinceRecompute >= recomputeInterval {
+                recomputeSums()
+                if usesGlobal { global.append(globalStatistic()) }
+                if usesLocal { local[local.count - 1] = lastLocalMax }
+            }
+            start += k
+        }
+        return (global, local)
+    }
+
+    /// Stores observation `x` in the ring at `head` (its whitened version `shared`, or computed
+    /// here), updates the sums of squares and advances `head` and `count`; the leaving
+    /// observation is copied into `evicted` and, with `scaledRow`, the `z'` of the leaving and of
+    /// the new observation into that row of `oldZ` and `newZ` (zeros for the leaving one while the
+    /// window fills). Returns whether an observation left.
+    private mutating func store(_ x: [Double], shared: [Double]?, evicted: inout [Double],
+                                scaledRow: Int?) -> Bool {
         let p = dimension
         precondition(x.count == p, "observation has \(x.count) values, expected \(p)")
         let base = head * p
         let willEvict = count == window
-        let local = detector.usesLocal
         if willEvict && evicted.count != p { evicted = [Double](repeating: 0, count: p) }
         // Save the leaving observation (and its z for the local sums), store the new one and
         // center it into scratch.
@@ -411,10 +488,14 @@ public struct WindowStatistics: Sendable {
                 }
             }
         }
-        if willEvict && local {
+        if let scaledRow {
+            // z' of the leaving observation (zeros while filling: the same pass with z'_old = 0).
             zRing.withUnsafeBufferPointer { z in
                 localFactor.withUnsafeBufferPointer { a in
-                    oldZ.withUnsafeMutableBufferPointer { o in for j in 0..<p { o[j] = z[base + j] * a[j] } }
+                    oldZ.withUnsafeMutableBufferPointer { o in
+                        let row = scaledRow * p
+                        if willEvict { for j in 0..<p { o[row + j] = z[base + j] * a[j] } } else { for j in 0..<p { o[row + j] = 0 } }
+                    }
                 }
             }
         }
@@ -460,36 +541,36 @@ public struct WindowStatistics: Sendable {
         if !willEvict { count += 1 }
         pushesSinceRecompute += 1
 
-        if local {
-            updateCross(newBase: base, hasOld: willEvict)
+        if let scaledRow {
+            zRing.withUnsafeBufferPointer { z in
+                localFactor.withUnsafeBufferPointer { a in
+                    newZ.withUnsafeMutableBufferPointer { n in
+                        let row = scaledRow * p
+                        for j in 0..<p { n[row + j] = z[base + j] * a[j] }
+                    }
+                }
+            }
         }
-        if pushesSinceRecompute >= recomputeInterval { recomputeSums() }
         return willEvict
     }
 
-    /// Adds `z'_new z'_new^T` (and subtracts `z'_old z'_old^T`) to the packed local entries; when
-    /// the window is full, tracks `max |E_uv|` in the same pass (its argmax is found on demand).
+    /// Adds `z'_new z'_new^T` and subtracts `z'_old z'_old^T` for the first `k` rows of `newZ` and
+    /// `oldZ`, in order, to the packed local entries; when the window is full, records each
+    /// observation's `max |E_uv|` (its argmax is found on demand) in `blockMaxima` and the last
+    /// one as the statistic.
     ///
     /// The entries with their own scale move by `scale * (change of the raw cross sum)` while the
     /// rank-2 pass adds `a_u a_v` times it: each row's differences (O(nnz) in all) are added just
     /// before the row's pass, whose cache lines are then loaded once. The steady state (full
     /// window, an observation leaving) runs sixteen entries per iteration with `SIMD4<Double>`,
-    /// reading and writing the one array of entries.
-    private mutating func updateCross(newBase: Int, hasOld: Bool) {
+    /// reading and writing the one array of entries. With several observations each row of the
+    /// triangle takes them one after the other while it is in cache: every entry gets the
+    /// operations, in the order, that one push at a time gives it.
+    private mutating func updateCross(observations k: Int) {
         let p = dimension
         let full = isFull
-        zRing.withUnsafeBufferPointer { z in
-            localFactor.withUnsafeBufferPointer { a in
-                newZ.withUnsafeMutableBufferPointer { n in for j in 0..<p { n[j] = z[newBase + j] * a[j] } }
-            }
-        }
-        if !hasOld {
-            // Filling: no observation leaves (the same pass with z'_old = 0).
-            oldZ.withUnsafeMutableBufferPointer { o in for j in 0..<p { o[j] = 0 } }
-        }
         let parts = Swift.min(Self.localUpdateParts(dimension: p), maximumLocalParts)
-        var best = -1.0
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: parts) { maxima in
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: parts * k) { maxima in
             entries.withUnsafeMutableBufferPointer { cb in
                 newZ.withUnsafeBufferPointer { znb in
                     oldZ.withUnsafeBufferPointer { zob in
@@ -498,12 +579,13 @@ public struct WindowStatistics: Sendable {
                                 correctionColumn.withUnsafeBufferPointer { cvb in
                                     correctionFactor.withUnsafeBufferPointer { cfb in
                                         let pass = LocalPass(c: cb.baseAddress!, zn: znb.baseAddress!, zo: zob.baseAddress!, p: p,
+                                                             observations: k,
                                                              correctionStart: csb.baseAddress!, correctionIndex: cib.baseAddress!,
                                                              correctionColumn: cvb.baseAddress!, correctionFactor: cfb.baseAddress!,
                                                              maxima: maxima.baseAddress!)
                                         HelperThreads.run(parts: parts) { part in
                                             let rows = Self.partRows(part, of: parts, dimension: p)
-                                            pass.maxima[part] = Self.rank2Pass(pass, rows: rows)
+                                            Self.rank2Pass(pass, rows: rows, maxima: pass.maxima + part * k)
                                         }
                                     }
                                 }
@@ -512,9 +594,14 @@ public struct WindowStatistics: Sendable {
                     }
                 }
             }
-            for part in 0..<parts where maxima[part] > best { best = maxima[part] }
+            guard full else { return }
+            for r in 0..<k {
+                var best = -1.0
+                for part in 0..<parts where maxima[part * k + r] > best { best = maxima[part * k + r] }
+                blockMaxima[r] = best
+            }
+            lastLocalMax = blockMaxima[k - 1]
         }
-        if full { lastLocalMax = best }
     }
 
     /// Entries of the local statistic from which its update is split across ``HelperThreads``
@@ -555,70 +642,87 @@ public struct WindowStatistics: Sendable {
         return boundary(part)..<boundary(part + 1)
     }
 
-    /// The pointers of one local update, shared by its parts (each writes only its own rows and maximum).
+    /// The pointers of one local update, shared by its parts (each writes only its own rows and maxima).
     struct LocalPass: @unchecked Sendable {
         let c: UnsafeMutablePointer<Double>
+        /// `z'` of the `observations` new and leaving observations, one row of `p` each.
         let zn: UnsafePointer<Double>
         let zo: UnsafePointer<Double>
         let p: Int
+        let observations: Int
         let correctionStart: UnsafePointer<Int>
         let correctionIndex: UnsafePointer<Int>
         let correctionColumn: UnsafePointer<Int>
         let correctionFactor: UnsafePointer<Double>
+        /// `observations` maxima per part.
         let maxima: UnsafeMutablePointer<Double>
     }
 
-    /// `c += zn zn^T - zo zo^T` over rows `rows` of the upper triangle (packed), each row's
-    /// corrections first; returns `max |c|` over those rows after the update (-1 for no rows).
+    /// `c += zn_r zn_r^T - zo_r zo_r^T` for each observation `r` in order over rows `rows` of the
+    /// upper triangle (packed), each row's corrections before its pass; writes `max |c|` over
+    /// those rows after observation `r` into `maxima[r]` (-1 for no rows).
     @inline(__always)
-    private static func rank2Pass(_ pass: LocalPass, rows: Range<Int>) -> Double {
-        let c = pass.c, zn = pass.zn, zo = pass.zo, p = pass.p
+    private static func rank2Pass(_ pass: LocalPass, rows: Range<Int>, maxima: UnsafeMutablePointer<Double>) {
+        let c = pass.c, p = pass.p, observations = pass.observations
         let cs = pass.correctionStart, ci = pass.correctionIndex, cv = pass.correctionColumn, cf = pass.correctionFactor
         let signMask = SIMD4<UInt64>(repeating: 0x7FFF_FFFF_FFFF_FFFF)
-        var bestV = SIMD4<Double>(repeating: -1)
-        var best = -1.0
-        var k = rows.isEmpty ? 0 : packedIndex(rows.lowerBound, rows.lowerBound, dimension: p)
-        for u in rows {
-            let a = zn[u], b = zo[u]
-            for s in cs[u]..<cs[u + 1] {
-                let v = cv[s]
-                c[ci[s]] += cf[s] * (a * zn[v] - b * zo[v])
+        withUnsafeTemporaryAllocation(of: SIMD4<Double>.self, capacity: observations) { vectorBest in
+            for r in 0..<observations {
+                vectorBest[r] = SIMD4<Double>(repeating: -1)
+                maxima[r] = -1
             }
-            let av = SIMD4<Double>(repeating: a), bv = SIMD4<Double>(repeating: b)
-            let n = p - u
-            let cRow = c + k, znRow = zn + u, zoRow = zo + u
-            @inline(__always) func step(_ i: Int) -> SIMD4<Double> {
-                let updated = SIMD4<Double>.load(cRow + i) + (av * SIMD4<Double>.load(znRow + i) - bv * SIMD4<Double>.load(zoRow + i))
-                UnsafeMutableRawPointer(cRow + i).storeBytes(of: updated, as: SIMD4<Double>.self)
-                return unsafeBitCast(unsafeBitCast(updated, to: SIMD4<UInt64>.self) & signMask, to: SIMD4<Double>.self)
+            var k = rows.isEmpty ? 0 : packedIndex(rows.lowerBound, rows.lowerBound, dimension: p)
+            for u in rows {
+                let n = p - u
+                let cRow = c + k
+                for r in 0..<observations {
+                    let zn = pass.zn + r * p, zo = pass.zo + r * p
+                    let a = zn[u], b = zo[u]
+                    for s in cs[u]..<cs[u + 1] {
+                        let v = cv[s]
+                        c[ci[s]] += cf[s] * (a * zn[v] - b * zo[v])
+                    }
+                    let av = SIMD4<Double>(repeating: a), bv = SIMD4<Double>(repeating: b)
+                    let znRow = zn + u, zoRow = zo + u
+                    @inline(__always) func step(_ i: Int) -> SIMD4<Double> {
+                        let updated = SIMD4<Double>.load(cRow + i) + (av * SIMD4<Double>.load(znRow + i) - bv * SIMD4<Double>.load(zoRow + i))
+                        UnsafeMutableRawPointer(cRow + i).storeBytes(of: updated, as: SIMD4<Double>.self)
+                        return unsafeBitCast(unsafeBitCast(updated, to: SIMD4<UInt64>.self) & signMask, to: SIMD4<Double>.self)
+                    }
+                    var bestV = vectorBest[r]
+                    var i = 0
+                    // Sixteen entries per iteration, their maximum formed as a tree: the running maximum
+                    // is one dependent operation per sixteen entries instead of one per four (it was the
+                    // loop's critical path).
+                    while i + 16 <= n {
+                        let m0 = step(i), m1 = step(i + 4), m2 = step(i + 8), m3 = step(i + 12)
+                        let m01 = m0.replacing(with: m1, where: m1 .> m0), m23 = m2.replacing(with: m3, where: m3 .> m2)
+                        let m = m01.replacing(with: m23, where: m23 .> m01)
+                        bestV.replace(with: m, where: m .> bestV)
+                        i += 16
+                    }
+                    while i + 4 <= n {
+                        let m = step(i)
+                        bestV.replace(with: m, where: m .> bestV)
+                        i += 4
+                    }
+                    vectorBest[r] = bestV
+                    var best = maxima[r]
+                    while i < n {
+                        let updated = cRow[i] + (a * znRow[i] - b * zoRow[i])
+                        cRow[i] = updated
+                        let e = Swift.abs(updated)
+                        if e > best { best = e }
+                        i += 1
+                    }
+                    maxima[r] = best
+                }
+                k += n
             }
-            var i = 0
-            // Sixteen entries per iteration, their maximum formed as a tree: the running maximum
-            // is one dependent operation per sixteen entries instead of one per four (it was the
-            // loop's critical path).
-            while i + 16 <= n {
-                let m0 = step(i), m1 = step(i + 4), m2 = step(i + 8), m3 = step(i + 12)
-                let m01 = m0.replacing(with: m1, where: m1 .> m0), m23 = m2.replacing(with: m3, where: m3 .> m2)
-                let m = m01.replacing(with: m23, where: m23 .> m01)
-                bestV.replace(with: m, where: m .> bestV)
-                i += 16
+            for r in 0..<observations {
+                for lane in 0..<4 where vectorBest[r][lane] > maxima[r] { maxima[r] = vectorBest[r][lane] }
             }
-            while i + 4 <= n {
-                let m = step(i)
-                bestV.replace(with: m, where: m .> bestV)
-                i += 4
-            }
-            while i < n {
-                let updated = cRow[i] + (a * znRow[i] - b * zoRow[i])
-                cRow[i] = updated
-                let e = Swift.abs(updated)
-                if e > best { best = e }
-                i += 1
-            }
-            k += n
         }
-        for lane in 0..<4 where bestV[lane] > best { best = bestV[lane] }
-        return best
     }
 
     private func scanLocalMax() -> (Double, Int) {
