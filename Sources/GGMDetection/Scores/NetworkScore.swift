@@ -255,15 +255,7 @@ public struct NetworkScore: WindowScore {
     /// the local entries are updated once per eight rows), whitened once for all windows; with a
     /// lag model each row's innovation is formed first, as ``push(_:evicted:)`` forms it.
     public mutating func push(block rows: [[Double]], evicted: inout [[Double]]) -> [StatisticMap] {
-        guard engine != nil, engine!.isFull, shortEngines.allSatisfy(\.isFull) else {
-            evicted = []
-            return rows.map { x in
-                var leaving: [Double] = []
-                _ = push(x, evicted: &leaving)
-                evicted.append(leaving)
-                return statistics()
-            }
-        }
+        guard engine != nil, engine!.isFull, shortEngines.allSatisfy(\.isFull) else { return pushEach(rows, evicted: &evicted) }
         var scored = rows
         if prewhitener?.isActive == true {
             evicted = []

@@ -236,6 +236,12 @@ public protocol WindowScore: Codable, Sendable {
 extension WindowScore {
     public var isFull: Bool { count == window }
     public mutating func push(block rows: [[Double]], evicted: inout [[Double]]) -> [StatisticMap] {
+        pushEach(rows, evicted: &evicted)
+    }
+
+    /// ``push(_:evicted:)`` and ``statistics()`` row after row (``push(block:evicted:)``'s
+    /// definition, and what a score does when it cannot take a block at once).
+    public mutating func pushEach(_ rows: [[Double]], evicted: inout [[Double]]) -> [StatisticMap] {
         evicted = []
         return rows.map { x in
             var leaving: [Double] = []
