@@ -194,7 +194,7 @@ public protocol WindowScore: Codable, Sendable {
     /// `evicted` and returns true.
     mutating func push(_ x: [Double], evicted: inout [Double]) -> Bool
     /// Adds `rows` (oldest first) to the full window and returns the statistics after each; the
-    /// observations leaving it go into `evicted`, one per row. The same statistics and state as
+    /// observations leaving it go into `evicted`, in order (one per row). The same statistics and state as
     /// ``push(_:evicted:)`` and ``statistics()`` row after row (the default does exactly that); a
     /// score may update its statistics for the whole block at once.
     mutating func push(block rows: [[Double]], evicted: inout [[Double]]) -> [StatisticMap]
@@ -245,8 +245,7 @@ extension WindowScore {
         evicted = []
         return rows.map { x in
             var leaving: [Double] = []
-            _ = push(x, evicted: &leaving)
-            evicted.append(leaving)
+            if push(x, evicted: &leaving) { evicted.append(leaving) }
             return statistics()
         }
     }
