@@ -559,25 +559,24 @@ public enum Calibrator {
                 var maxima = [Double](repeating: -.infinity, count: ids.count)
                 var monitored = 0
                 var draws = NullSampler.Replicate(sampler, rng: &rng)
+                func record(_ statistics: StatisticMap) {
+                    for (k, id) in ids.enumerated() {
+                        if let value = statistics[id] { maxima[k] = max(maxima[k], value) }
+                    }
+                }
                 while monitored < horizon {
                     // Once the window is full the rows go in blocks (the same statistics, fewer
                     // passes over the local entries); the draws are the same rows in the same order.
                     let room = monitor.blockRoom(limit: Swift.min(replicateBlock, horizon - monitored))
                     if room > 1 {
                         let rows = (0..<room).map { _ in draws.sample(burnIn: false, using: &rng) }
-                        for statistics in try monitor.updateBlock(rows) {
-                            for (k, id) in ids.enumerated() {
-                                if let value = statistics[id] { maxima[k] = max(maxima[k], value) }
-                            }
-                        }
+                        for statistics in try monitor.updateBlock(rows) { record(statistics) }
                         monitored += room
                         continue
                     }
                     let step = try monitor.update(draws.sample(burnIn: monitor.phase == .burnIn, using: &rng))
                     if step.phase != .burnIn { monitored += 1 }
-                    for (k, id) in ids.enumerated() {
-                        if let value = step.statistics[id] { maxima[k] = max(maxima[k], value) }
-                    }
+                    record(step.statistics)
                 }
                 return .success(maxima)
             } catch {

@@ -230,8 +230,7 @@ public struct SequentialMonitor<Score: WindowScore>: Sendable {
     public mutating func update(_ x: [Double], label: String? = nil) throws(MonitorError) -> MonitorStep {
         let p = dimension
         let index = observationCount
-        guard x.count == p else { throw .dimensionMismatch(index: index, expected: p, found: x.count) }
-        for j in 0..<p where !x[j].isFinite { throw .nonFiniteValue(index: index, node: j) }
+        try Self.check(x, dimension: p, index: index)
         if index == 0 && !fixedReference {
             let scale = UnitScale(magnitudes: x)
             unitScale = scale.isIdentity ? nil : scale
@@ -336,13 +335,22 @@ public struct SequentialMonitor<Score: WindowScore>: Sendable {
 
         quietSteps += 1
         var refitted = switched != nil
-        if !fixedReference && settings.refitEvery > 0 && quietSteps >= settings.refitEvery {
+        if refitDue {
             try fit(lastIndex: index, newSegment: false)
             refitted = true
         }
         return MonitorStep(index: index, phase: .monitoring, statistics: statistics, thresholds: current, refitted: refitted,
                            networkChange: switched)
     }
+
+    /// An observation of `p` finite values, or the error naming its index (and node).
+    private static func check(_ x: [Double], dimension p: Int, index: Int) throws(MonitorError) {
+        guard x.count == p else { throw .dimensionMismatch(index: index, expected: p, found: x.count) }
+        for j in 0..<p where !x[j].isFinite { throw .nonFiniteValue(index: index, node: j) }
+    }
+
+    /// Whether the quiet steps since the last fit call for a refit now.
+    private var refitDue: Bool { !fixedReference && settings.refitEvery > 0 && quietSteps >= settings.refitEvery }
 
     /// How many of the next `limit` observations ``updateBlock(_:)`` can take as one block:
     /// in the monitoring phase, when no threshold is in force (nothing can fire: a calibration
@@ -368,8 +376,7 @@ public struct SequentialMonitor<Score: WindowScore>: Sendable {
         var scaled: [[Double]] = []
         scaled.reserveCapacity(rows.count)
         for (r, x) in rows.enumerated() {
-            guard x.count == p else { throw .dimensionMismatch(index: first + r, expected: p, found: x.count) }
-            for j in 0..<p where !x[j].isFinite { throw .nonFiniteValue(index: first + r, node: j) }
+            try Self.check(x, dimension: p, index: first + r)
             scaled.append(unitScale?.apply(x) ?? x)
         }
         for x in scaled { history.push(x, label: nil) }
@@ -383,7 +390,7 @@ public struct SequentialMonitor<Score: WindowScore>: Sendable {
             if let (id, value) = map.firstNonFinite { throw .nonFiniteStatistic(index: first + r, statistic: id, value: value) }
         }
         quietSteps += rows.count
-        if !fixedReference && settings.refitEvery > 0 && quietSteps >= settings.refitEvery {
+        if refitDue {
             try fit(lastIndex: first + rows.count - 1, newSegment: false)
         }
         return statistics
