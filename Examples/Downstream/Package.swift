@@ -11,7 +11,7 @@ let package = Package(
     name: "Downstream",
     platforms: [.macOS(.v14)],
     dependencies: [
-        .package(url: ggmwatchURL, from: "0.15.0"),
+        .package(url: ggmwatchURL, from: "0.16.0"),
     ],
     targets: [
         .executableTarget(name: "Downstream", dependencies: [.product(name: "GGMWatch", package: "ggmwatch")]),

@@ -6,7 +6,7 @@ struct GGMWatch: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ggmwatch",
         abstract: "Online change-point detection in sparse Gaussian graphical models.",
-        version: "0.15.0",
+        version: "0.16.0",
         subcommands: [DemoCommand.self, FitCommand.self, MonitorCommand.self, CalibrateCommand.self,
                       SegmentCommand.self, SimulateCommand.self, ReportCommand.self, EvaluateCommand.self, BenchCommand.self, ServeCommand.self]
     )

@@ -207,9 +207,38 @@ final class MonitorSession: @unchecked Sendable {
             + listed.joined(separator: ", ") + (pairs.count > 10 ? " and \(pairs.count - 10) more" : "") + "\n")
     }
 
+    /// How many rows the monitor could take as one block now (0: one at a time).
+    var quietBlockRoom: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return monitor.quietBlockRoom(limit: WindowStatistics.blockCapacity)
+    }
+
     func process(_ observation: Observation) throws {
         lock.lock()
         defer { lock.unlock() }
+        try processLocked(observation)
+    }
+
+    /// Observations read ahead: as one block when the monitor takes them at once without any
+    /// firing (``MonitorDriver/feedQuietBlock(_:labels:)``: large p, where that saves passes over
+    /// the local statistic's entries), else one by one. The same output and state either way.
+    func process(block observations: [Observation]) throws {
+        lock.lock()
+        defer { lock.unlock() }
+        guard observations.count >= 2,
+              let outputs = driver.feedQuietBlock(observations.map(\.values), labels: observations.map(\.label)) else {
+            for observation in observations { try processLocked(observation) }
+            return
+        }
+        // A quiet block raises no event (no alarm, refit or network change falls in it).
+        lastLabel = observations.last!.label
+        lastValues = observations.last!.values
+        for output in outputs { writeTrace(output) }
+        try checkpoint(rows: observations.count, events: false)
+    }
+
+    private func processLocked(_ observation: Observation) throws {
         let flag = interrupted
         let calibrations = monitor.calibrationCount
         heartbeat.begin("monitor: still processing row \(observation.index) (fitting the reference network or calibrating)")
@@ -246,18 +275,28 @@ final class MonitorSession: @unchecked Sendable {
                 throw RunError("line \(observation.line) (row \(observation.index)): the \(event.name) event cannot be written as JSON: \(error)")
             }
         }
-        if let traceFile {
-            let ids = Self.traceStatistics(monitor.configuration.detector, shortWindows: monitor.score.shortWindows)
-            for step in output.steps where step.evaluated {
-                let fields = [String(step.index)] + ids.flatMap { [format(step.statistics[$0]), format(step.thresholds?[$0])] }
-                fputs(fields.joined(separator: ",") + "\n", traceFile)
-            }
+        writeTrace(output)
+        try checkpoint(rows: 1, events: !lines.isEmpty)
+        for line in lines { try Self.writeLine(line) }
+    }
+
+    /// The trace lines of the windows an observation scored.
+    private func writeTrace(_ output: MonitorDriver<NetworkScore>.Output) {
+        guard let traceFile else { return }
+        let ids = Self.traceStatistics(monitor.configuration.detector, shortWindows: monitor.score.shortWindows)
+        for step in output.steps where step.evaluated {
+            let fields = [String(step.index)] + ids.flatMap { [format(step.statistics[$0]), format(step.thresholds?[$0])] }
+            fputs(fields.joined(separator: ",") + "\n", traceFile)
         }
-        rowsSinceCheckpoint += 1
+    }
+
+    /// Counts `rows` processed rows and saves the state when they raised events or a period is due.
+    private func checkpoint(rows: Int, events: Bool) throws {
+        rowsSinceCheckpoint += rows
         // A row that raised events is saved before they are printed, so nothing printed is missing
         // from the state after a kill -9 (a resumed run never repeats an alarm it printed); other
         // rows are saved periodically, so a kill loses at most one period of them.
-        if statePath != nil && (!lines.isEmpty
+        if statePath != nil && (events
             || (checkpointEvery > 0 && rowsSinceCheckpoint >= checkpointEvery)
             || (checkpointSeconds > 0 && Date().timeIntervalSince(lastCheckpoint) >= checkpointSeconds)) {
             if let traceFile { fflush(traceFile) }
@@ -265,7 +304,6 @@ final class MonitorSession: @unchecked Sendable {
             rowsSinceCheckpoint = 0
             lastCheckpoint = Date()
         }
-        for line in lines { try Self.writeLine(line) }
     }
 
     /// The first event of a resumed run: the index of the next row the monitor expects.

@@ -17,6 +17,7 @@ enum ScaleBench {
             results.append(try drawPasses(p: p, settings: settings, log: log))
             results.append(try localBlocks(p: p, settings: settings, log: log))
         }
+        for p in settings.quick ? [452] : [452, 2_000, 5_000] { results.append(try quietBlocks(p: p, settings: settings, log: log)) }
         results.append(try recentredSearch(p: 452, settings: settings, log: log))
         for p in settings.quick ? [452] : [452, 5_000] { results.append(try networkAssembly(p: p, settings: settings, log: log)) }
         results += try ParseBench.run(settings, log: log)
@@ -293,6 +294,50 @@ enum ScaleBench {
                         setting: "\(n) rows in blocks of \(block), w = \(w), combined, one thread (as a calibration replicate)",
                         time: blockTime, replaced: singleTime, replacedBy: "one push at a time (0.14)",
                         notes: "the same statistics bit for bit")
+    }
+
+    /// A running monitor (fixed reference, combined detector, w = 50, thresholds that never fire,
+    /// the local update split across the cores as `ggmwatch monitor` runs it) taking 64 rows in
+    /// blocks of eight (``SequentialMonitor/updateQuietBlock(_:labels:)``, which copies the score
+    /// before each block so that one that fires can be undone) against one at a time, from the
+    /// same full window. Where blocks stop paying is ``NetworkScore/liveBlockDimension``.
+    static func quietBlocks(p: Int, settings: BenchSettings, log: (String) -> Void) throws -> BenchResult {
+        let w = 50, n = 64, block = WindowStatistics.blockCapacity
+        let reference = try ReferenceModel(precision: BenchData.sparsePrecision(p: p, degree: 4, seed: settings.seed &+ 41))
+        var rng = SeededGenerator(seed: settings.seed &+ 43)
+        let rows = (0..<(w + n)).map { _ in (0..<p).map { _ in rng.nextStandardNormal() } }
+        let configuration = MonitorConfiguration(window: w, detector: .combined, thresholds: .fixed(Thresholds(global: 1e300, local: 1e300)))
+        var start = try OnlineMonitor(reference: reference, configuration: configuration)
+        start.forcesBlocks = true
+        for x in rows.prefix(w) { _ = try start.update(x) }
+        let repetitions = p > 1_000 ? Swift.min(settings.repetitions, 3) : settings.repetitions
+        /// The steps of rows `w ..< w + n`, one at a time or in blocks.
+        func run(blocks: Bool) throws -> [MonitorStep] {
+            var monitor = start
+            var steps: [MonitorStep] = []
+            var t = w
+            while t < w + n {
+                if blocks, monitor.quietBlockRoom(limit: block) == block,
+                   let taken = monitor.updateQuietBlock(Array(rows[t..<(t + block)])) {
+                    steps += taken
+                    t += block
+                } else {
+                    steps.append(try monitor.update(rows[t]))
+                    t += 1
+                }
+            }
+            return steps
+        }
+        let (blockTime, _) = try BenchClock.time(repetitions: repetitions) { _ = try run(blocks: true) }
+        let (singleTime, _) = try BenchClock.time(repetitions: repetitions) { _ = try run(blocks: false) }
+        guard try run(blocks: true) == run(blocks: false) else {
+            throw ValidationErrorText("the monitor's steps in blocks differ from one row at a time")
+        }
+        log("monitor in blocks of \(block) p=\(p), \(n) rows: \(format(blockTime)) s, one at a time \(format(singleTime)) s")
+        return .speedUp(name: "monitor, rows in blocks", p: p,
+                        setting: "\(n) rows in blocks of \(block), fixed reference, w = \(w), combined, \(HelperThreads.count + 1) thread(s)",
+                        time: blockTime, replaced: singleTime, replacedBy: "one row at a time",
+                        notes: "the same steps bit for bit; blocks are used from p = \(NetworkScore.liveBlockDimension)")
     }
 
     /// `sampler.sample(count:)` against `baseline` drawing the same `count` rows; both must give

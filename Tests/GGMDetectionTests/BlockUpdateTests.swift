@@ -73,7 +73,16 @@ import GGMSimulation
                 if detector.usesLocal { expectedLocal.append(single.localStatistic()) }
             }
             var leaving: [[Double]] = []
-            let statistics = blocked.push(block: block, whitened: shared ? block.map { blocked.whiten($0) } : nil, evicted: &leaving)
+            // Every other block as a running monitor pushes it, keeping a copy taken before (to
+            // undo it): the block writes new storage and the copy must stay as it was.
+            let keeping = b % 2 == 1
+            let copy = blocked
+            let copyBefore = keeping ? try Self.encoded(copy) : Data()
+            let statistics = blocked.push(block: block, whitened: shared ? block.map { blocked.whiten($0) } : nil,
+                                          keepingPrevious: keeping, evicted: &leaving)
+            if keeping {
+                #expect(try Self.encoded(copy) == copyBefore, "the copy kept (its local entries too), block \(b)")
+            }
             #expect(statistics.global == expectedGlobal, "global, block \(b) at t = \(t)")
             #expect(statistics.local == expectedLocal, "local, block \(b) at t = \(t)")
             #expect(leaving == expectedEvicted)

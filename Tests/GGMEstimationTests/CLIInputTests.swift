@@ -253,6 +253,6 @@ struct CLIInputTests {
 
         let version = try CLI.run(["--version"])
         #expect(version.status == 0)
-        #expect(String(decoding: version.stdout, as: UTF8.self) == "0.15.0\n")
+        #expect(String(decoding: version.stdout, as: UTF8.self) == "0.16.0\n")
     }
 }

@@ -35,7 +35,8 @@ enum CLI {
         var stderr: String
     }
 
-    static func run(_ arguments: [String]) throws -> Output {
+    /// Runs the binary with `arguments`, standard input read from `input` (nil: empty).
+    static func run(_ arguments: [String], input: URL? = nil) throws -> Output {
         let process = Process()
         process.executableURL = try #require(binary)
         process.arguments = arguments
@@ -45,10 +46,11 @@ enum CLI {
         FileManager.default.createFile(atPath: outURL.path, contents: nil)
         FileManager.default.createFile(atPath: errURL.path, contents: nil)
         let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
-        defer { try? out.close(); try? err.close(); try? FileManager.default.removeItem(at: dir) }
+        let inputHandle = try input.map { try FileHandle(forReadingFrom: $0) }
+        defer { try? out.close(); try? err.close(); try? inputHandle?.close(); try? FileManager.default.removeItem(at: dir) }
         process.standardOutput = out
         process.standardError = err
-        process.standardInput = FileHandle.nullDevice
+        process.standardInput = inputHandle ?? FileHandle.nullDevice
         try process.run()
         process.waitUntilExit()
         return Output(status: process.terminationStatus, stdout: try Data(contentsOf: outURL),

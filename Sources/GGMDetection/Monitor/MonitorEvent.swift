@@ -158,6 +158,16 @@ public struct MonitorDriver<Score: WindowScore>: Sendable {
         return output
     }
 
+    /// Feeds `rows` as one block when the monitor takes them at once without any of them firing
+    /// (``SequentialMonitor/updateQuietBlock(_:labels:)``): each row's output, the same as
+    /// ``feed(_:label:isCancelled:)`` row after row gives. Nil, with nothing fed, otherwise.
+    public mutating func feedQuietBlock(_ rows: [[Double]], labels: [String?]? = nil) -> [Output]? {
+        guard rows.count >= 2, monitor.quietBlockRoom(limit: rows.count) == rows.count,
+              let steps = monitor.updateQuietBlock(rows, labels: labels) else { return nil }
+        observationsThisRun += rows.count
+        return steps.map { Output(steps: [$0], events: MonitorDriver.events(of: [$0], groups: groups)) }
+    }
+
     /// The events of monitor steps, in order: alarms and network changes (with the groups most
     /// involved when `groups` is given) and excursion ends.
     public static func events(of steps: [MonitorStep], groups: [String?]?) -> [MonitorEvent] {

@@ -107,7 +107,24 @@ public struct MonitoredStream<Score: WindowScore>: Codable, Sendable {
         var copy = self
         var steps: [MonitorStep] = []
         do {
-            for i in skip..<rows.count { steps.append(try copy.monitor.update(rows[i], label: labels?[i])) }
+            // Rows in blocks where the monitor takes them at once (large p), the same steps as one by one.
+            var i = skip
+            while i < rows.count {
+                let room = copy.monitor.quietBlockRoom(limit: Swift.min(WindowStatistics.blockCapacity, rows.count - i))
+                if room >= 2 {
+                    if let block = copy.monitor.updateQuietBlock(Array(rows[i..<(i + room)]), labels: labels.map { $0[i..<(i + room)].map(Optional.some) }) {
+                        steps += block
+                        i += room
+                        continue
+                    }
+                    // A row of the block fires: these rows one by one.
+                    for k in i..<(i + room) { steps.append(try copy.monitor.update(rows[k], label: labels?[k])) }
+                    i += room
+                    continue
+                }
+                steps.append(try copy.monitor.update(rows[i], label: labels?[i]))
+                i += 1
+            }
         } catch {
             throw .monitor(error)
         }

@@ -120,6 +120,10 @@ public struct SequentialMonitor<Score: WindowScore>: Sendable {
     /// nothing would read them, and each such row cost a rank-one update of the p x p moments.
     /// Not saved: a decoded monitor remembers them.
     var remembersMonitoredRows = true
+    /// Whether ``quietBlockRoom(limit:)`` offers blocks whatever the score's ``WindowScore/blocksPayOff``
+    /// says (for benchmarks and tests, which compare blocks with rows one at a time at any p).
+    /// Not saved.
+    public var forcesBlocks = false
     /// The last `historyLength` observations and labels, for estimating change times.
     private var history: RowRing
     /// The burn-in rows (row-major), kept only when a bootstrap calibration will need them.
@@ -294,10 +298,7 @@ public struct SequentialMonitor<Score: WindowScore>: Sendable {
             throw .nonFiniteStatistic(index: index, statistic: id, value: value)
         }
         let current = thresholds ?? Thresholds()
-        let fired = score.statisticIDs.filter { id in
-            guard let value = statistics[id], let h = current[id] else { return false }
-            return value >= h
-        }
+        let fired = fired(statistics, thresholds: current)
         if settings.afterAlarm == .continue {
             if var open = excursion {
                 if !fired.isEmpty {
@@ -394,6 +395,77 @@ public struct SequentialMonitor<Score: WindowScore>: Sendable {
             try fit(lastIndex: first + rows.count - 1, newSegment: false)
         }
         return statistics
+    }
+
+    /// How many of the next `limit` observations ``updateQuietBlock(_:labels:)`` may take as one
+    /// block (0: feed them with ``update(_:label:)``): in the monitoring phase with thresholds in
+    /// force, outside an excursion and a short reference, short of the row that is due to refit,
+    /// and only when the score gains from blocks (``WindowScore/blocksPayOff``: at large `p`,
+    /// where one row at a time is bound by memory).
+    public func quietBlockRoom(limit: Int) -> Int {
+        guard score.blocksPayOff || forcesBlocks, phase == .monitoring, !onShortReference, excursion == nil, thresholds != nil, score.isFull,
+              held.isEmpty else { return 0 }
+        if !fixedReference && settings.refitEvery > 0 {
+            return Swift.max(0, Swift.min(limit, settings.refitEvery - quietSteps - 1))
+        }
+        return limit
+    }
+
+    /// Takes `rows` (at most ``quietBlockRoom(limit:)`` of them) as one block when none of them
+    /// fires: each gets the step, and the monitor the state, that ``update(_:label:)`` row after
+    /// row gives, bit for bit (the score updates its statistics for the block at once, see
+    /// ``WindowScore/push(block:evicted:)``). Returns nil, with the monitor as it was, when a
+    /// statistic reaches its threshold at one of the rows, is not finite, or a row is not a valid
+    /// observation: feed those rows with ``update(_:label:)``, which raises the alarm (or the
+    /// error) where row after row does.
+    ///
+    /// The score before the block is kept until the block is known to be quiet, so that one that
+    /// fires is undone: the block writes the local statistic's entries into new storage
+    /// (``WindowScore/push(block:keepingCopy:evicted:)``) rather than copy them first. No refit
+    /// falls inside a block (``quietBlockRoom(limit:)`` stops short of it), so nothing else can
+    /// fail.
+    public mutating func updateQuietBlock(_ rows: [[Double]], labels: [String?]? = nil) -> [MonitorStep]? {
+        guard !rows.isEmpty, rows.count <= quietBlockRoom(limit: rows.count), labels.map({ $0.count == rows.count }) ?? true,
+              let current = thresholds else { return nil }
+        let p = dimension
+        var scaled: [[Double]] = []
+        scaled.reserveCapacity(rows.count)
+        for (r, x) in rows.enumerated() {
+            do { try Self.check(x, dimension: p, index: observationCount + r) } catch { return nil }
+            scaled.append(unitScale?.apply(x) ?? x)
+        }
+        var evicted: [[Double]] = []
+        let statistics: [StatisticMap]
+        do {
+            // The copy lives only until the block is known to be quiet (the moments that
+            // `remember` updates below are then not copied).
+            let saved = score
+            statistics = score.push(block: scaled, keepingCopy: true, evicted: &evicted)
+            for map in statistics where map.firstNonFinite != nil || !fired(map, thresholds: current).isEmpty {
+                score = saved
+                return nil
+            }
+        }
+        var steps: [MonitorStep] = []
+        steps.reserveCapacity(rows.count)
+        for (r, x) in scaled.enumerated() {
+            history.push(x, label: labels.flatMap { $0[r] })
+            steps.append(MonitorStep(index: observationCount, phase: .monitoring, statistics: statistics[r], thresholds: current))
+            observationCount += 1
+        }
+        if !fixedReference && remembersMonitoredRows {
+            for leaving in evicted { remember(leaving) }
+        }
+        quietSteps += rows.count
+        return steps
+    }
+
+    /// The statistics at or above their thresholds.
+    private func fired(_ statistics: StatisticMap, thresholds: Thresholds) -> [StatisticID] {
+        score.statisticIDs.filter { id in
+            guard let value = statistics[id], let h = thresholds[id] else { return false }
+            return value >= h
+        }
     }
 
     /// The burn-in of the current segment: the short one after an alarm, or N.

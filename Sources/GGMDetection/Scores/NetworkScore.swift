@@ -255,6 +255,10 @@ public struct NetworkScore: WindowScore {
     /// the local entries are updated once per eight rows), whitened once for all windows; with a
     /// lag model each row's innovation is formed first, as ``push(_:evicted:)`` forms it.
     public mutating func push(block rows: [[Double]], evicted: inout [[Double]]) -> [StatisticMap] {
+        push(block: rows, keepingCopy: false, evicted: &evicted)
+    }
+
+    public mutating func push(block rows: [[Double]], keepingCopy: Bool, evicted: inout [[Double]]) -> [StatisticMap] {
         guard engine != nil, engine!.isFull, shortEngines.allSatisfy(\.isFull) else { return pushEach(rows, evicted: &evicted) }
         var scored = rows
         if prewhitener?.isActive == true {
@@ -268,8 +272,10 @@ public struct NetworkScore: WindowScore {
         var leaving: [[Double]] = []
         var ignored: [[Double]] = []
         var short: [(global: [Double], local: [Double])] = []
-        for k in shortEngines.indices { short.append(shortEngines[k].push(block: scored, whitened: whitened, evicted: &ignored)) }
-        let main = engine!.push(block: scored, whitened: whitened, evicted: &leaving)
+        for k in shortEngines.indices {
+            short.append(shortEngines[k].push(block: scored, whitened: whitened, keepingPrevious: keepingCopy, evicted: &ignored))
+        }
+        let main = engine!.push(block: scored, whitened: whitened, keepingPrevious: keepingCopy, evicted: &leaving)
         if prewhitener?.isActive != true { evicted = leaving }
         return rows.indices.map { r in
             var map = StatisticMap(global: detector.usesGlobal ? main.global[r] : nil, local: detector.usesLocal ? main.local[r] : nil)
@@ -280,6 +286,16 @@ public struct NetworkScore: WindowScore {
             return map
         }
     }
+
+    /// From this many nodes on a running monitor takes rows in blocks (``blocksPayOff``), for the
+    /// local statistic: one row at a time its update then streams the entries through memory
+    /// (8 p^2 / 2 bytes: 16 MB at p = 2,000) for every row, and a block streams them once for up
+    /// to eight rows (into new storage, the old kept to undo a block that fires). Measured in
+    /// `ggmwatch bench --suite scale` ("monitor, rows in blocks"); below it one row at a time is
+    /// as fast or faster.
+    public static let liveBlockDimension = 1_500
+
+    public var blocksPayOff: Bool { detector.usesLocal && dimension >= Self.liveBlockDimension }
 
     /// Pushes `x` into every window, whitening it once: O(nnz + k p) for the global sums and
     /// O(k p^2) for the local ones with k windows.

@@ -198,6 +198,15 @@ public protocol WindowScore: Codable, Sendable {
     /// ``push(_:evicted:)`` and ``statistics()`` row after row (the default does exactly that); a
     /// score may update its statistics for the whole block at once.
     mutating func push(block rows: [[Double]], evicted: inout [[Double]]) -> [StatisticMap]
+    /// ``push(block:evicted:)`` when the caller keeps a copy of the score taken just before (to
+    /// undo the block): a score may write the block's results into new storage rather than copy
+    /// the storage it shares with that copy first. The same values; the default is
+    /// ``push(block:evicted:)``.
+    mutating func push(block rows: [[Double]], keepingCopy: Bool, evicted: inout [[Double]]) -> [StatisticMap]
+    /// Whether a running monitor gains by taking rows in blocks (``SequentialMonitor/updateQuietBlock(_:labels:)``),
+    /// which copies the score before each block so that a block that fires can be undone. The
+    /// default is false (``push(block:evicted:)`` pushes row by row).
+    var blocksPayOff: Bool { get }
     /// The statistics of the current (full) window.
     func statistics() -> StatisticMap
     /// Empties the window and, unless `keepingNull`, the segment's sufficient statistics (the
@@ -249,6 +258,10 @@ extension WindowScore {
             return statistics()
         }
     }
+    public mutating func push(block rows: [[Double]], keepingCopy: Bool, evicted: inout [[Double]]) -> [StatisticMap] {
+        push(block: rows, evicted: &evicted)
+    }
+    public var blocksPayOff: Bool { false }
     public var supportsForgetting: Bool { false }
     /// Never called unless ``supportsForgetting`` (the monitor rejects a memory otherwise).
     public mutating func forget(_ x: [Double]) {}

@@ -416,11 +416,16 @@ public struct WindowStatistics: Sendable {
     /// the whole triangle through memory, this is much faster. Use it where nothing happens
     /// between the rows (no alarm can fire, no refit is due), as in a calibration replicate.
     ///
-    /// - Parameter whitened: each row's ``whiten(_:)``, when computed already (several windows
-    ///   over one reference), or nil.
+    /// - Parameters:
+    ///   - whitened: each row's ``whiten(_:)``, when computed already (several windows over one
+    ///     reference), or nil.
+    ///   - keepingPrevious: the caller holds a copy of these statistics taken before the block (to
+    ///     undo it): the first pass then writes the local entries into new storage, reading the
+    ///     old, instead of copying them before updating them in place (copy on write). The same
+    ///     values either way.
     /// - Complexity: as many pushes; the local entries are read and written once per
     ///   ``blockCapacity`` rows instead of once per row.
-    public mutating func push(block rows: [[Double]], whitened: [[Double]]? = nil,
+    public mutating func push(block rows: [[Double]], whitened: [[Double]]? = nil, keepingPrevious: Bool = false,
                               evicted: inout [[Double]]) -> (global: [Double], local: [Double]) {
         precondition(isFull, "a block of rows goes into a full window")
         precondition(whitened == nil || whitened!.count == rows.count, "one whitened row per row")
@@ -446,7 +451,7 @@ public struct WindowStatistics: Sendable {
                 if usesGlobal && pushesSinceRecompute < recomputeInterval { global.append(globalStatistic()) }
             }
             if usesLocal {
-                updateCross(observations: k)
+                updateCross(observations: k, intoNewStorage: keepingPrevious && start == 0)
                 local.append(contentsOf: blockMaxima[0..<k])
             }
             if pushesSinceRecompute >= recomputeInterval {
@@ -566,19 +571,27 @@ public struct WindowStatistics: Sendable {
     /// reading and writing the one array of entries. With several observations each row of the
     /// triangle takes them one after the other while it is in cache: every entry gets the
     /// operations, in the order, that one push at a time gives it.
-    private mutating func updateCross(observations k: Int) {
+    private mutating func updateCross(observations k: Int, intoNewStorage: Bool = false) {
         let p = dimension
         let full = isFull
         let parts = Swift.min(Self.localUpdateParts(dimension: p), maximumLocalParts)
+        // New storage: every entry is written by the pass (each row is first copied from the old
+        // storage, which stays as it was for whoever else holds it).
+        let previous: [Double]? = intoNewStorage ? entries : nil
+        if let previous {
+            entries = [Double](unsafeUninitializedCapacity: previous.count) { _, count in count = previous.count }
+        }
         withUnsafeTemporaryAllocation(of: Double.self, capacity: parts * k) { maxima in
             entries.withUnsafeMutableBufferPointer { cb in
+              (previous ?? []).withUnsafeBufferPointer { source in
                 newZ.withUnsafeBufferPointer { znb in
                     oldZ.withUnsafeBufferPointer { zob in
                         correctionStart.withUnsafeBufferPointer { csb in
                             correctionIndex.withUnsafeBufferPointer { cib in
                                 correctionColumn.withUnsafeBufferPointer { cvb in
                                     correctionFactor.withUnsafeBufferPointer { cfb in
-                                        let pass = LocalPass(c: cb.baseAddress!, zn: znb.baseAddress!, zo: zob.baseAddress!, p: p,
+                                        let pass = LocalPass(c: cb.baseAddress!, source: previous == nil ? nil : source.baseAddress!,
+                                                             zn: znb.baseAddress!, zo: zob.baseAddress!, p: p,
                                                              observations: k,
                                                              correctionStart: csb.baseAddress!, correctionIndex: cib.baseAddress!,
                                                              correctionColumn: cvb.baseAddress!, correctionFactor: cfb.baseAddress!,
@@ -593,6 +606,7 @@ public struct WindowStatistics: Sendable {
                         }
                     }
                 }
+              }
             }
             guard full else { return }
             for r in 0..<k {
@@ -645,6 +659,8 @@ public struct WindowStatistics: Sendable {
     /// The pointers of one local update, shared by its parts (each writes only its own rows and maxima).
     struct LocalPass: @unchecked Sendable {
         let c: UnsafeMutablePointer<Double>
+        /// Where each row's entries are read from before the pass updates them in `c` (nil: `c`).
+        let source: UnsafePointer<Double>?
         /// `z'` of the `observations` new and leaving observations, one row of `p` each.
         let zn: UnsafePointer<Double>
         let zo: UnsafePointer<Double>
@@ -675,6 +691,7 @@ public struct WindowStatistics: Sendable {
             for u in rows {
                 let n = p - u
                 let cRow = c + k
+                if let source = pass.source { cRow.update(from: source + k, count: n) }
                 for r in 0..<observations {
                     let zn = pass.zn + r * p, zo = pass.zo + r * p
                     let a = zn[u], b = zo[u]
