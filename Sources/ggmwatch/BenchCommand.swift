@@ -21,7 +21,7 @@ struct BenchCommand: ParsableCommand {
         update by a batch of rows and the calibration's Gaussian draws (p = 452; on packed panels \
         and sixteen draws per pass also at 5,000), the local statistic for rows in blocks of eight \
         as a calibration replicate feeds them (p = 452, 5,000), a running monitor taking rows in \
-        blocks against one at a time (p = 452, 2,000, 5,000), the search for re-centred entries \
+        blocks against one at a time (p = 452, 3,000, 4,000, 5,000), the search for re-centred entries \
         (p = 452), a node-wise fit's network on the data's scale (p = 452, \
         5,000), the CSV reader's numbers (17-digit cells, Eisel-Lemire against strtod) and the \
         network file's write and read, sparse (the default) against dense (p = 452, 2,000; sparse \

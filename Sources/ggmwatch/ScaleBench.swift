@@ -17,7 +17,7 @@ enum ScaleBench {
             results.append(try drawPasses(p: p, settings: settings, log: log))
             results.append(try localBlocks(p: p, settings: settings, log: log))
         }
-        for p in settings.quick ? [452] : [452, 2_000, 5_000] { results.append(try quietBlocks(p: p, settings: settings, log: log)) }
+        for p in settings.quick ? [452] : [452, 3_000, 4_000, 5_000] { results.append(try quietBlocks(p: p, settings: settings, log: log)) }
         results.append(try recentredSearch(p: 452, settings: settings, log: log))
         for p in settings.quick ? [452] : [452, 5_000] { results.append(try networkAssembly(p: p, settings: settings, log: log)) }
         results += try ParseBench.run(settings, log: log)

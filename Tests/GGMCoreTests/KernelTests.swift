@@ -131,6 +131,24 @@ import GGMCore
         }
     }
 
+    @Test("Diagonal dominance settles positive definiteness only when it holds; false says nothing")
+    func dominanceImpliesPositiveDefinite() throws {
+        let dominant = Matrix([[2, -0.5, 0.4], [-0.5, 1, 0.3], [0.4, 0.3, 1]])
+        #expect(dominant.isPositiveDefiniteByDominance)
+        #expect((try? Cholesky(dominant)) != nil)
+        // Positive definite (eigenvalues 2.2, 0.4, 0.4) but not dominant: the factorization decides.
+        let equicorrelated = Matrix([[1, 0.6, 0.6], [0.6, 1, 0.6], [0.6, 0.6, 1]])
+        #expect(!equicorrelated.isPositiveDefiniteByDominance)
+        #expect((try? Cholesky(equicorrelated)) != nil)
+        // Not positive definite, a row exactly balanced (the margin), a negative or non-finite diagonal.
+        #expect(!Matrix([[1, 2], [2, 1]]).isPositiveDefiniteByDominance)
+        #expect(!Matrix([[1, 1], [1, 1]]).isPositiveDefiniteByDominance)
+        #expect(!Matrix([[-1, 0], [0, 1]]).isPositiveDefiniteByDominance)
+        #expect(!Matrix([[Double.nan, 0], [0, 1]]).isPositiveDefiniteByDominance)
+        #expect(!Matrix([[Double.infinity, 0], [0, 1]]).isPositiveDefiniteByDominance)
+        #expect(!Matrix(rows: 2, columns: 3, elements: [1, 0, 0, 0, 1, 0]).isPositiveDefiniteByDominance)
+    }
+
     @Test("Cholesky with columns split between cores is the row-by-row factor, bit for bit")
     func choleskyColumnsSplit() throws {
         // p = 800: the columns around the middle have (p - j - 1) j >= 2^17 multiply-adds and go

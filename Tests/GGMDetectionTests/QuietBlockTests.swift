@@ -156,6 +156,8 @@ import GGMSimulation
     /// for the local statistic only.
     @Test func blocksFromTheirDimension() throws {
         let configuration = MonitorConfiguration(detector: .combined, thresholds: .fixed(Thresholds(global: 1e300, local: 1e300)))
+        // CLIBlockTests runs `monitor` at this p (it cannot import the library): keep them together.
+        #expect(NetworkScore.liveBlockDimension == 4_000)
         let small = try OnlineMonitor(dimension: 40, configuration: configuration)
         #expect(!small.score.blocksPayOff)
         let large = NetworkScore(dimension: NetworkScore.liveBlockDimension, window: 50, detector: .combined,

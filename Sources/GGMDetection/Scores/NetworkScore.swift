@@ -288,12 +288,13 @@ public struct NetworkScore: WindowScore {
     }
 
     /// From this many nodes on a running monitor takes rows in blocks (``blocksPayOff``), for the
-    /// local statistic: one row at a time its update then streams the entries through memory
-    /// (8 p^2 / 2 bytes: 16 MB at p = 2,000) for every row, and a block streams them once for up
-    /// to eight rows (into new storage, the old kept to undo a block that fires). Measured in
-    /// `ggmwatch bench --suite scale` ("monitor, rows in blocks"); below it one row at a time is
-    /// as fast or faster.
-    public static let liveBlockDimension = 1_500
+    /// local statistic: one row at a time its update then streams the entries (8 p^2 / 2 bytes:
+    /// 64 MB at p = 4,000, twice the last-level cache of the machine it was measured on) through
+    /// memory for every row, and a block streams them once for up to eight rows (into other
+    /// storage, the old kept to undo a block that fires). `ggmwatch bench --suite scale`
+    /// ("monitor, rows in blocks"): about 1.9x at p = 5,000, even at p = 3,000, slower at 2,000,
+    /// where the entries stay in the cache.
+    public static let liveBlockDimension = 4_000
 
     public var blocksPayOff: Bool { detector.usesLocal && dimension >= Self.liveBlockDimension }
 

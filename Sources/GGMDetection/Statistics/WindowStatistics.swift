@@ -68,6 +68,11 @@ public struct WindowStatistics: Sendable {
     private var sumSquares: [Double]
     /// `E_uv`, packed upper-triangular (local detector only).
     private var entries: [Double]
+    /// Storage for the next block pushed ``push(block:whitened:keepingPrevious:evicted:)`` with
+    /// `keepingPrevious`: the entries the last such block replaced, recycled instead of a fresh
+    /// allocation per block (at large p, without the batch commands' allocator settings, a fresh
+    /// mapping costs its page faults). Shared by copies and never part of the value.
+    private var spare = SpareStorage()
     private var pushesSinceRecompute: Int = 0
 
     // Derived from the reference and the window length (recomputed, never encoded).
@@ -576,10 +581,15 @@ public struct WindowStatistics: Sendable {
         let full = isFull
         let parts = Swift.min(Self.localUpdateParts(dimension: p), maximumLocalParts)
         // New storage: every entry is written by the pass (each row is first copied from the old
-        // storage, which stays as it was for whoever else holds it).
+        // storage, which stays as it was for whoever else holds it, and becomes the next spare).
         let previous: [Double]? = intoNewStorage ? entries : nil
         if let previous {
-            entries = [Double](unsafeUninitializedCapacity: previous.count) { _, count in count = previous.count }
+            var fresh = spare.take()
+            if fresh.count != previous.count {
+                fresh = [Double](unsafeUninitializedCapacity: previous.count) { _, count in count = previous.count }
+            }
+            entries = fresh
+            spare.put(previous)
         }
         withUnsafeTemporaryAllocation(of: Double.self, capacity: parts * k) { maxima in
             entries.withUnsafeMutableBufferPointer { cb in
@@ -907,5 +917,28 @@ extension WindowStatistics: Codable {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
                 debugDescription: "window state arrays do not match the window length and dimension"))
         }
+    }
+}
+
+/// A buffer handed from one block to the next (``WindowStatistics``'s spare entries). Taking it
+/// leaves it empty, so a buffer is held by one owner at a time; whoever else still holds the same
+/// array (a copy of the statistics kept to undo a block) keeps it by copy on write, so values never
+/// depend on the recycling. Locked: copies of one monitor may run on different threads.
+final class SpareStorage: @unchecked Sendable {
+    private let lock = NSLock()
+    private var buffer: [Double] = []
+
+    func take() -> [Double] {
+        lock.lock()
+        defer { lock.unlock() }
+        let taken = buffer
+        buffer = []
+        return taken
+    }
+
+    func put(_ storage: [Double]) {
+        lock.lock()
+        buffer = storage
+        lock.unlock()
     }
 }
