@@ -284,16 +284,25 @@ enum ScaleBench {
             }
             return global + local
         }
-        let (blockTime, _) = BenchClock.time(repetitions: repetitions) { _ = run(blocks: true) }
-        let (singleTime, _) = BenchClock.time(repetitions: repetitions) { _ = run(blocks: false) }
-        guard run(blocks: true) == run(blocks: false) else {
-            throw ValidationErrorText("the local statistic in blocks differs from one push at a time")
+        return try sameResults(name: "local statistic, rows in blocks", p: p,
+                               setting: "\(n) rows in blocks of \(block), w = \(w), combined, one thread (as a calibration replicate)",
+                               repetitions: repetitions, replacedBy: "one push at a time (0.14)",
+                               notes: "the same statistics bit for bit", log: log,
+                               fast: { run(blocks: true) }, replaced: { run(blocks: false) })
+    }
+
+    /// Times `fast` and `replaced` (`repetitions` runs each), checks that they return the same
+    /// values, logs both times and reports the speed-up.
+    static func sameResults<T: Equatable>(name: String, p: Int, setting: String, repetitions: Int, replacedBy: String,
+                                          notes: String, log: (String) -> Void,
+                                          fast: () throws -> T, replaced: () throws -> T) throws -> BenchResult {
+        let (fastTime, _) = try BenchClock.time(repetitions: repetitions) { _ = try fast() }
+        let (oldTime, _) = try BenchClock.time(repetitions: repetitions) { _ = try replaced() }
+        guard try fast() == replaced() else {
+            throw ValidationErrorText("\(name), p = \(p): the results differ from \(replacedBy)")
         }
-        log("local update in blocks of \(block) p=\(p), \(n) rows: \(format(blockTime)) s, one at a time \(format(singleTime)) s")
-        return .speedUp(name: "local statistic, rows in blocks", p: p,
-                        setting: "\(n) rows in blocks of \(block), w = \(w), combined, one thread (as a calibration replicate)",
-                        time: blockTime, replaced: singleTime, replacedBy: "one push at a time (0.14)",
-                        notes: "the same statistics bit for bit")
+        log("\(name) p=\(p): \(format(fastTime)) s, \(replacedBy) \(format(oldTime)) s")
+        return .speedUp(name: name, p: p, setting: setting, time: fastTime, replaced: oldTime, replacedBy: replacedBy, notes: notes)
     }
 
     /// A running monitor (fixed reference, combined detector, w = 50, thresholds that never fire,
@@ -328,16 +337,11 @@ enum ScaleBench {
             }
             return steps
         }
-        let (blockTime, _) = try BenchClock.time(repetitions: repetitions) { _ = try run(blocks: true) }
-        let (singleTime, _) = try BenchClock.time(repetitions: repetitions) { _ = try run(blocks: false) }
-        guard try run(blocks: true) == run(blocks: false) else {
-            throw ValidationErrorText("the monitor's steps in blocks differ from one row at a time")
-        }
-        log("monitor in blocks of \(block) p=\(p), \(n) rows: \(format(blockTime)) s, one at a time \(format(singleTime)) s")
-        return .speedUp(name: "monitor, rows in blocks", p: p,
-                        setting: "\(n) rows in blocks of \(block), fixed reference, w = \(w), combined, \(HelperThreads.count + 1) thread(s)",
-                        time: blockTime, replaced: singleTime, replacedBy: "one row at a time",
-                        notes: "the same steps bit for bit; blocks are used from p = \(NetworkScore.liveBlockDimension)")
+        return try sameResults(name: "monitor, rows in blocks", p: p,
+                               setting: "\(n) rows in blocks of \(block), fixed reference, w = \(w), combined, \(HelperThreads.count + 1) thread(s)",
+                               repetitions: repetitions, replacedBy: "one row at a time",
+                               notes: "the same steps bit for bit; blocks are used from p = \(NetworkScore.liveBlockDimension)",
+                               log: log, fast: { try run(blocks: true) }, replaced: { try run(blocks: false) })
     }
 
     /// `sampler.sample(count:)` against `baseline` drawing the same `count` rows; both must give
