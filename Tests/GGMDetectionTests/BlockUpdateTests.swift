@@ -20,10 +20,11 @@ import GGMSimulation
         return lengths
     }
 
-    static func encoded(_ engine: WindowStatistics) throws -> Data {
+    /// JSON with sorted keys, so that equal values give equal bytes.
+    static func encoded(_ value: some Encodable) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        return try encoder.encode(engine)
+        return try encoder.encode(value)
     }
 
     /// Through the steady state, a refit, a reset and (at p = 9) the exact recomputation every
@@ -131,9 +132,7 @@ import GGMSimulation
         }
         #expect(blocks > 15)
         #expect(single.fitCount == blocked.fitCount)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        #expect(try encoder.encode(single) == encoder.encode(blocked))
+        #expect(try Self.encoded(single) == Self.encoded(blocked))
     }
 
     /// The calibration's maxima equal those of replicates fed one row at a time (the loop

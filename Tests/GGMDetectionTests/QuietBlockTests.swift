@@ -99,9 +99,7 @@ import GGMSimulation
         #expect(expected.contains { $0.alarm != nil })
         #expect(steps.count == expected.count)
         for (a, b) in zip(steps, expected) { #expect(a == b, "row \(b.index)") }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        #expect(try encoder.encode(blocked) == encoder.encode(single))
+        #expect(try BlockUpdateTests.encoded(blocked) == BlockUpdateTests.encoded(single))
     }
 
     /// A service's stream applies its batches in blocks: the same outcomes, events and state.
@@ -126,9 +124,7 @@ import GGMSimulation
         }
         #expect(single.events == blocked.events)
         #expect(!single.events.isEmpty)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        #expect(try encoder.encode(single) == encoder.encode(blocked))
+        #expect(try BlockUpdateTests.encoded(single) == BlockUpdateTests.encoded(blocked))
     }
 
     /// Rows that cannot be scored (a non-finite value) are not taken as a block: row by row then
@@ -141,12 +137,10 @@ import GGMSimulation
         for x in rows.prefix(40) { _ = try monitor.update(x) }
         var block = Array(rows[40..<48])
         block[5][3] = .nan
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        let before = try encoder.encode(monitor)
+        let before = try BlockUpdateTests.encoded(monitor)
         #expect(monitor.quietBlockRoom(limit: 8) == 8)
         #expect(monitor.updateQuietBlock(block) == nil)
-        #expect(try encoder.encode(monitor) == before)
+        #expect(try BlockUpdateTests.encoded(monitor) == before)
         // Row by row: the five rows before it are applied, then the error names row 45 and node 4.
         for x in block.prefix(5) { _ = try monitor.update(x) }
         #expect(throws: MonitorError.nonFiniteValue(index: 45, node: 3)) { try monitor.update(block[5]) }

@@ -162,8 +162,7 @@ public struct MonitorDriver<Score: WindowScore>: Sendable {
     /// (``SequentialMonitor/updateQuietBlock(_:labels:)``): each row's output, the same as
     /// ``feed(_:label:isCancelled:)`` row after row gives. Nil, with nothing fed, otherwise.
     public mutating func feedQuietBlock(_ rows: [[Double]], labels: [String?]? = nil) -> [Output]? {
-        guard rows.count >= 2, monitor.quietBlockRoom(limit: rows.count) == rows.count,
-              let steps = monitor.updateQuietBlock(rows, labels: labels) else { return nil }
+        guard let steps = monitor.updateQuietBlock(rows, labels: labels) else { return nil }
         observationsThisRun += rows.count
         return steps.map { Output(steps: [$0], events: MonitorDriver.events(of: [$0], groups: groups)) }
     }

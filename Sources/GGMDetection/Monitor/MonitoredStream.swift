@@ -111,19 +111,15 @@ public struct MonitoredStream<Score: WindowScore>: Codable, Sendable {
             var i = skip
             while i < rows.count {
                 let room = copy.monitor.quietBlockRoom(limit: Swift.min(WindowStatistics.blockCapacity, rows.count - i))
-                if room >= 2 {
-                    if let block = copy.monitor.updateQuietBlock(Array(rows[i..<(i + room)]), labels: labels.map { $0[i..<(i + room)].map(Optional.some) }) {
-                        steps += block
-                        i += room
-                        continue
-                    }
-                    // A row of the block fires: these rows one by one.
-                    for k in i..<(i + room) { steps.append(try copy.monitor.update(rows[k], label: labels?[k])) }
+                if room >= 2, let block = copy.monitor.updateQuietBlock(Array(rows[i..<(i + room)]),
+                                                                         labels: labels.map { $0[i..<(i + room)].map(Optional.some) }) {
+                    steps += block
                     i += room
                     continue
                 }
-                steps.append(try copy.monitor.update(rows[i], label: labels?[i]))
-                i += 1
+                // One row, or the rows of a block that fires, one by one.
+                for k in i..<(i + Swift.max(room, 1)) { steps.append(try copy.monitor.update(rows[k], label: labels?[k])) }
+                i += Swift.max(room, 1)
             }
         } catch {
             throw .monitor(error)
