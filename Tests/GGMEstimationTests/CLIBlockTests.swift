@@ -44,6 +44,13 @@ struct CLIBlockTests {
         }
         let csv = dir.appendingPathComponent("rows.csv")
         try text.write(to: csv, atomically: true, encoding: .utf8)
+        // The same rows with text in row 24 (line 26 of the file), column 7, inside a block read ahead.
+        var badLines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var cells = badLines[25].split(separator: ",").map(String.init)
+        cells[6] = "abc"
+        badLines[25] = cells.joined(separator: ",")
+        let bad = dir.appendingPathComponent("bad.csv")
+        try badLines.joined(separator: "\n").write(to: bad, atomically: true, encoding: .utf8)
 
         let arguments = ["--reference", reference.path, "--detector", "local", "--local-threshold", "12", "--window", "10"]
         let traceFile = dir.appendingPathComponent("file-trace.csv"), tracePipe = dir.appendingPathComponent("pipe-trace.csv")
@@ -59,5 +66,18 @@ struct CLIBlockTests {
         // window of 10: one trace line per scored row, after the header.
         let lines = try String(contentsOf: traceFile, encoding: .utf8).split(separator: "\n")
         #expect(lines.count > 27, "\(lines.count) trace lines")
+
+        // A bad cell read ahead: the rows before it are scored and traced, then the error names
+        // its line and column, exactly as row by row from standard input.
+        let badFile = try CLI.run(["monitor", bad.path] + arguments + ["--trace", traceFile.path])
+        let badPipe = try CLI.run(["monitor", "-"] + arguments + ["--trace", tracePipe.path], input: bad)
+        #expect(badFile.status != 0 && badPipe.status != 0)
+        #expect(badFile.stdout == badPipe.stdout)
+        #expect(badFile.stderr.contains("line 26, column 7 (x7): \"abc\" is not a number"), "\(badFile.stderr)")
+        #expect(badPipe.stderr.contains("line 26, column 7 (x7): \"abc\" is not a number"), "\(badPipe.stderr)")
+        let badTrace = try String(contentsOf: traceFile, encoding: .utf8).split(separator: "\n")
+        #expect(try Data(contentsOf: traceFile) == Data(contentsOf: tracePipe))
+        // Header, then rows 9 to 23.
+        #expect(badTrace.count == 16, "\(badTrace.count) trace lines")
     }
 }
